@@ -1,0 +1,442 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace AmiActors.Protocol;
+
+/// <summary>
+/// One AMI frame: an ordered multimap of headers with case-insensitive lookup.
+/// </summary>
+/// <remarks>
+/// A message owns one byte array that holds the frame's UTF-8 bytes followed by an index of its lines,
+/// so parsing a message costs two heap allocations (this object and that array). Strings are created
+/// only when a value is asked for, and each at most once. Instances are immutable and safe to share
+/// between threads and actors.
+/// </remarks>
+public sealed class AmiMessage
+{
+    // Layout of _data: [frame bytes][pad to 4][line index: 4 ints per line][legacy body: 2 ints].
+    // Line entry: nameStart, nameLength (-1 for a line without a colon), valueStart, valueLength.
+    private readonly byte[] _data;
+    private readonly int _indexOffset;
+    private readonly int _lineCount;
+    private string?[]? _values;
+    private string?[]? _names;
+
+    private AmiMessage(byte[] data, int indexOffset, int lineCount, AmiMessageKind kind)
+    {
+        _data = data;
+        _indexOffset = indexOffset;
+        _lineCount = lineCount;
+        Kind = kind;
+    }
+
+    /// <summary>The kind of frame: event, response, banner or unknown.</summary>
+    public AmiMessageKind Kind { get; }
+
+    /// <summary>Number of header lines (including lines without a colon).</summary>
+    public int Count => _lineCount;
+
+    /// <summary>Approximate number of bytes this frame occupied on the wire.</summary>
+    public int ByteSize => _indexOffset;
+
+    private ReadOnlySpan<int> Index => MemoryMarshal.Cast<byte, int>(_data.AsSpan(_indexOffset, (_lineCount * 4 + 2) * sizeof(int)));
+
+    /// <summary>The value of the first header named <paramref name="name"/> (case-insensitive), or null.</summary>
+    public string? this[string name] => Get(name);
+
+    /// <summary>The value of the first header named <paramref name="name"/> (case-insensitive), or null.</summary>
+    public string? Get(string name)
+    {
+        int i = IndexOf(name, 0);
+        return i < 0 ? null : ValueAt(i);
+    }
+
+    /// <summary>Looks up the first header named <paramref name="name"/> (case-insensitive).</summary>
+    public bool TryGet(string name, out string value)
+    {
+        int i = IndexOf(name, 0);
+        value = i < 0 ? string.Empty : ValueAt(i);
+        return i >= 0;
+    }
+
+    /// <summary>True when a header named <paramref name="name"/> is present (case-insensitive).</summary>
+    public bool Contains(string name) => IndexOf(name, 0) >= 0;
+
+    /// <summary>True when the first header named <paramref name="name"/> equals <paramref name="value"/> (both case-insensitive, ASCII), without creating a string.</summary>
+    public bool HasValue(string name, string value)
+    {
+        int i = IndexOf(name, 0);
+        return i >= 0 && System.Text.Ascii.EqualsIgnoreCase(ValueBytes(i), value);
+    }
+
+    /// <summary>All values of headers named <paramref name="name"/>, in order (case-insensitive). Empty when absent.</summary>
+    public IReadOnlyList<string> GetAll(string name)
+    {
+        int i = IndexOf(name, 0);
+        if (i < 0)
+        {
+            return Array.Empty<string>();
+        }
+        var list = new List<string>();
+        while (i >= 0)
+        {
+            list.Add(ValueAt(i));
+            i = IndexOf(name, i + 1);
+        }
+        return list;
+    }
+
+    /// <summary>The raw header list, in wire order, repeated keys and lines without a colon included.</summary>
+    public IReadOnlyList<AmiHeader> Headers
+    {
+        get
+        {
+            var headers = new AmiHeader[_lineCount];
+            for (int i = 0; i < headers.Length; i++)
+            {
+                headers[i] = new AmiHeader(NameAt(i), ValueAt(i));
+            }
+            return headers;
+        }
+    }
+
+    /// <summary>The name of header line <paramref name="index"/> (empty for a line without a colon).</summary>
+    public string NameAt(int index)
+    {
+        CheckIndex(index);
+        var names = _names ??= new string?[_lineCount];
+        return names[index] ??= CreateName(index);
+    }
+
+    /// <summary>The value of header line <paramref name="index"/> (the whole line for a line without a colon).</summary>
+    public string ValueAt(int index)
+    {
+        CheckIndex(index);
+        var values = _values ??= new string?[_lineCount];
+        return values[index] ??= Encoding.UTF8.GetString(ValueBytes(index));
+    }
+
+    /// <summary>The raw UTF-8 bytes of the name of header line <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> NameBytes(int index)
+    {
+        var ix = Index;
+        int len = ix[index * 4 + 1];
+        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(ix[index * 4], len);
+    }
+
+    /// <summary>The raw UTF-8 bytes of the value of header line <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> ValueBytes(int index)
+    {
+        var ix = Index;
+        return _data.AsSpan(ix[index * 4 + 2], ix[index * 4 + 3]);
+    }
+
+    /// <summary>The index of the first header named <paramref name="name"/> at or after <paramref name="start"/>, or -1.</summary>
+    public int IndexOf(string name, int start = 0)
+    {
+        var ix = Index;
+        for (int i = start; i < _lineCount; i++)
+        {
+            int len = ix[i * 4 + 1];
+            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(ix[i * 4], len), name))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>The <c>ActionID</c> header, or null.</summary>
+    public string? ActionId => Get("ActionID");
+
+    /// <summary>The <c>Action</c> header (the action name of a client frame), or null.</summary>
+    public string? ActionName => Get("Action");
+
+    /// <summary>The <c>Event</c> header (the event name), or null.</summary>
+    public string? EventName => Get("Event");
+
+    /// <summary>The <c>Response</c> header (Success, Error, Goodbye, Follows), or null.</summary>
+    public string? ResponseStatus => Get("Response");
+
+    /// <summary>The <c>Message</c> header, or null.</summary>
+    public string? ResponseMessage => Get("Message");
+
+    /// <summary>True for a response whose status is <c>Success</c>.</summary>
+    public bool IsSuccess => Kind == AmiMessageKind.Response && HasValue("Response", "Success");
+
+    /// <summary>True for a response whose status is <c>Error</c>.</summary>
+    public bool IsError => Kind == AmiMessageKind.Response && HasValue("Response", "Error");
+
+    /// <summary>The <c>EventList</c> header (start, Complete, ...) or null.</summary>
+    public string? EventList => Get("EventList");
+
+    /// <summary>True when this frame starts a list (<c>EventList: start</c>, any case).</summary>
+    public bool IsListStart => HasValue("EventList", "start");
+
+    /// <summary>True when this frame ends a list (<c>EventList: Complete</c>, any case).</summary>
+    public bool IsListComplete => HasValue("EventList", "Complete");
+
+    /// <summary>The number of list items a list's Complete event reports (<c>ListItems</c>, or <c>Items</c> on old servers), or null.</summary>
+    public int? ListItems
+    {
+        get
+        {
+            int i = IndexOf("ListItems");
+            if (i < 0)
+            {
+                i = IndexOf("Items");
+            }
+            return i >= 0 && System.Buffers.Text.Utf8Parser.TryParse(ValueBytes(i), out int n, out int consumed) && consumed == ValueBytes(i).Length ? n : null;
+        }
+    }
+
+    /// <summary>The version from the banner (<c>11.0.0</c> from <c>Asterisk Call Manager/11.0.0</c>); null for other kinds.</summary>
+    public string? BannerVersion
+    {
+        get
+        {
+            if (Kind != AmiMessageKind.Banner || _lineCount == 0)
+            {
+                return null;
+            }
+            string text = ValueAt(0);
+            int slash = text.LastIndexOf('/');
+            return slash >= 0 ? text[(slash + 1)..].Trim() : null;
+        }
+    }
+
+    /// <summary>The banner line's text; null for other kinds.</summary>
+    public string? BannerText => Kind == AmiMessageKind.Banner && _lineCount > 0 ? ValueAt(0) : null;
+
+    /// <summary>True for a legacy (Asterisk 13 and earlier) <c>Response: Follows</c> Command frame with a raw body.</summary>
+    public bool HasLegacyBody => Index[_lineCount * 4 + 1] >= 0;
+
+    /// <summary>The raw body of a legacy <c>Response: Follows</c> Command frame (up to <c>--END COMMAND--</c>), or null.</summary>
+    public string? LegacyBody
+    {
+        get
+        {
+            var ix = Index;
+            int len = ix[_lineCount * 4 + 1];
+            return len < 0 ? null : Encoding.UTF8.GetString(_data, ix[_lineCount * 4], len);
+        }
+    }
+
+    /// <summary>
+    /// The output lines of a Command response, for both framings: the <c>Output:</c> headers (Asterisk 14+)
+    /// or the lines of the legacy raw body (Asterisk 13 and earlier). Empty when there is no output.
+    /// </summary>
+    public IReadOnlyList<string> CommandOutput
+    {
+        get
+        {
+            string? body = LegacyBody;
+            if (body is null)
+            {
+                return GetAll("Output");
+            }
+            if (body.Length == 0)
+            {
+                return Array.Empty<string>();
+            }
+            if (body.EndsWith('\n'))
+            {
+                body = body[..^1];
+            }
+            var lines = body.Split('\n');
+            for (int i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].EndsWith('\r'))
+                {
+                    lines[i] = lines[i][..^1];
+                }
+            }
+            return lines;
+        }
+    }
+
+    /// <summary>
+    /// Writes this message back in wire form (<c>Name: Value</c> lines, CRLF, blank line), as a server would send it.
+    /// The banner is written as its single line without a blank line.
+    /// </summary>
+    public byte[] ToWireBytes()
+    {
+        var ix = Index;
+        using var ms = new MemoryStream(_indexOffset + 8);
+        for (int i = 0; i < _lineCount; i++)
+        {
+            int nameLen = ix[i * 4 + 1];
+            if (nameLen >= 0)
+            {
+                ms.Write(_data, ix[i * 4], nameLen);
+                ms.Write(": "u8);
+            }
+            ms.Write(ValueBytes(i));
+            ms.Write("\r\n"u8);
+        }
+        int bodyLen = ix[_lineCount * 4 + 1];
+        if (bodyLen >= 0)
+        {
+            ms.Write(_data, ix[_lineCount * 4], bodyLen);
+            ms.Write("--END COMMAND--\r\n"u8);
+        }
+        if (Kind != AmiMessageKind.Banner)
+        {
+            ms.Write("\r\n"u8);
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>Prints kind, name and size only: values may hold secrets and are never printed.</summary>
+    public override string ToString()
+    {
+        string name = Kind switch
+        {
+            AmiMessageKind.Event => EventName ?? "?",
+            AmiMessageKind.Response => ResponseStatus ?? "?",
+            AmiMessageKind.Banner => BannerVersion ?? "?",
+            AmiMessageKind.Action => ActionName ?? "?",
+            _ => "-",
+        };
+        return $"AmiMessage({Kind} {name}, {_lineCount} headers, {_indexOffset} bytes)";
+    }
+
+    /// <summary>Creates a message from headers, as if it had been received (for servers, tests and tools).</summary>
+    /// <exception cref="ArgumentException">A name or value contains CR or LF, or a name contains a colon.</exception>
+    public static AmiMessage Create(IEnumerable<AmiHeader> headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        var bytes = new ArrayBufferWriterLite();
+        foreach (var h in headers)
+        {
+            if (h.Name.AsSpan().IndexOfAny('\r', '\n', ':') >= 0 || h.Value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            {
+                throw new ArgumentException($"Header '{Sanitize(h.Name)}' contains CR, LF or a colon in its name, or CR/LF in its value.", nameof(headers));
+            }
+            if (h.Name.Length > 0)
+            {
+                bytes.WriteUtf8(h.Name);
+                bytes.WriteUtf8(": ");
+            }
+            bytes.WriteUtf8(h.Value);
+            bytes.WriteUtf8("\r\n");
+        }
+        return FromFrame(bytes.WrittenSpan);
+    }
+
+    /// <summary>Creates a message from <c>(name, value)</c> pairs, as if it had been received.</summary>
+    public static AmiMessage Create(params (string Name, string Value)[] headers) =>
+        Create(headers.Select(h => new AmiHeader(h.Name, h.Value)));
+
+    /// <summary>Parses exactly one complete frame of header lines (CRLF or LF line ends, no trailing blank line needed).</summary>
+    public static AmiMessage FromFrame(ReadOnlySpan<byte> frame)
+    {
+        var lines = new List<int>();
+        int start = 0;
+        while (start < frame.Length)
+        {
+            int lf = frame[start..].IndexOf((byte)'\n');
+            int end = lf < 0 ? frame.Length : start + lf;
+            int contentEnd = end > start && frame[end - 1] == (byte)'\r' ? end - 1 : end;
+            if (contentEnd > start)
+            {
+                lines.Add(start);
+                lines.Add(contentEnd);
+            }
+            start = end + 1;
+        }
+        return Build(frame, CollectionsMarshal.AsSpan(lines), -1, -1, banner: false);
+    }
+
+    internal static AmiMessage Build(ReadOnlySpan<byte> frame, ReadOnlySpan<int> lines, int bodyStart, int bodyLength, bool banner)
+    {
+        int lineCount = lines.Length / 2;
+        int frameLength = frame.Length;
+        int indexOffset = (frameLength + 3) & ~3;
+        var data = GC.AllocateUninitializedArray<byte>(indexOffset + (lineCount * 4 + 2) * sizeof(int));
+        frame.CopyTo(data);
+        var ix = MemoryMarshal.Cast<byte, int>(data.AsSpan(indexOffset));
+        var kind = banner ? AmiMessageKind.Banner : AmiMessageKind.Unknown;
+        for (int i = 0; i < lineCount; i++)
+        {
+            int ls = lines[i * 2];
+            int le = lines[i * 2 + 1];
+            var line = frame[ls..le];
+            int colon = banner ? -1 : line.IndexOf((byte)':');
+            int o = i * 4;
+            if (colon < 0)
+            {
+                ix[o] = ls;
+                ix[o + 1] = -1;
+                ix[o + 2] = ls;
+                ix[o + 3] = le - ls;
+                continue;
+            }
+            int vs = colon + 1;
+            if (vs < line.Length && line[vs] == (byte)' ')
+            {
+                vs++;
+            }
+            ix[o] = ls;
+            ix[o + 1] = colon;
+            ix[o + 2] = ls + vs;
+            ix[o + 3] = line.Length - vs;
+            if (kind != AmiMessageKind.Event)
+            {
+                if (colon == 5 && System.Text.Ascii.EqualsIgnoreCase(line[..5], "Event"u8))
+                {
+                    kind = AmiMessageKind.Event;
+                }
+                else if (colon == 8 && kind != AmiMessageKind.Response && System.Text.Ascii.EqualsIgnoreCase(line[..8], "Response"u8))
+                {
+                    kind = AmiMessageKind.Response;
+                }
+                else if (colon == 6 && kind == AmiMessageKind.Unknown && System.Text.Ascii.EqualsIgnoreCase(line[..6], "Action"u8))
+                {
+                    kind = AmiMessageKind.Action;
+                }
+            }
+        }
+        ix[lineCount * 4] = bodyStart;
+        ix[lineCount * 4 + 1] = bodyLength;
+        return new AmiMessage(data, indexOffset, lineCount, kind);
+    }
+
+    private string CreateName(int index)
+    {
+        var bytes = NameBytes(index);
+        return bytes.Length switch
+        {
+            0 => string.Empty,
+            _ => Encoding.UTF8.GetString(bytes),
+        };
+    }
+
+    private void CheckIndex(int index)
+    {
+        if ((uint)index >= (uint)_lineCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index));
+        }
+    }
+
+    private static string Sanitize(string name) => name.Replace("\r", "\\r").Replace("\n", "\\n");
+
+    private sealed class ArrayBufferWriterLite
+    {
+        private byte[] _buffer = new byte[256];
+        private int _length;
+
+        public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+
+        public void WriteUtf8(string s)
+        {
+            int max = Encoding.UTF8.GetMaxByteCount(s.Length);
+            if (_length + max > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + max));
+            }
+            _length += Encoding.UTF8.GetBytes(s, _buffer.AsSpan(_length));
+        }
+    }
+}

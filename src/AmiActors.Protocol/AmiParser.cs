@@ -1,0 +1,373 @@
+namespace AmiActors.Protocol;
+
+/// <summary>Options for <see cref="AmiParser"/>.</summary>
+public sealed record AmiParserOptions
+{
+    /// <summary>The default maximum frame size: 4 MiB (a very large Command output fits; a runaway stream does not).</summary>
+    public const int DefaultMaxFrameSize = 4 * 1024 * 1024;
+
+    /// <summary>Largest frame, in bytes including line ends, the parser buffers. Past it the frame is discarded and an error reported.</summary>
+    public int MaxFrameSize { get; init; } = DefaultMaxFrameSize;
+
+    /// <summary>True (default) when the stream starts with the server's banner line; false to parse frames from the first byte.</summary>
+    public bool ExpectBanner { get; init; } = true;
+
+    /// <summary>The defaults: 4 MiB frames, banner expected.</summary>
+    public static AmiParserOptions Default { get; } = new();
+}
+
+/// <summary>The outcome of one <see cref="AmiParser.Read"/> call.</summary>
+public enum AmiReadStatus
+{
+    /// <summary>All input was consumed and no complete frame is buffered: feed more bytes.</summary>
+    NeedMoreData = 0,
+    /// <summary>A message was produced.</summary>
+    Message = 1,
+    /// <summary>A protocol error was produced; parsing continues with the next frame.</summary>
+    Error = 2,
+}
+
+/// <summary>
+/// An incremental AMI parser: bytes in, in chunks of any size, messages out.
+/// </summary>
+/// <remarks>
+/// The parser keeps only the current incomplete frame (bounded by <see cref="AmiParserOptions.MaxFrameSize"/>)
+/// and never rescans bytes it has already looked at. Framing allocates nothing once its buffer has grown
+/// to the largest frame seen; each message costs two allocations. Not thread-safe: one parser per stream.
+/// <code>
+/// var input = chunk.AsSpan();
+/// while (parser.Read(ref input, out var message, out var error) != AmiReadStatus.NeedMoreData) { ... }
+/// </code>
+/// </remarks>
+public sealed class AmiParser
+{
+    private const int InitialBufferSize = 8 * 1024;
+    private static ReadOnlySpan<byte> EndCommand => "--END COMMAND--"u8;
+
+    private readonly int _maxFrameSize;
+    private byte[] _buffer = new byte[InitialBufferSize];
+    private int _frameStart;     // start of the frame being scanned
+    private int _end;            // end of buffered data
+    private int _lineStart;      // start of the line being scanned
+    private int[] _lines = new int[64]; // pairs (start, contentEnd) relative to _frameStart
+    private int _lineInts;
+    private bool _bannerPending;
+    private bool _discarding;    // dropping an oversize frame up to its blank line
+    private bool _discardDirty;  // while discarding: the current line already had content dropped
+    private int _legacyState;    // 0 none, 1 headers of a Follows frame, 2 in raw body, 3 after --END COMMAND--
+    private int _bodyStart = -1, _bodyLength = -1, _bodySearchFrom;
+    private long _consumedBefore; // stream offset of _buffer[0]
+
+    /// <summary>Creates a parser with the given options (defaults when null).</summary>
+    public AmiParser(AmiParserOptions? options = null)
+    {
+        options ??= AmiParserOptions.Default;
+        if (options.MaxFrameSize < 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxFrameSize must be at least 64 bytes.");
+        }
+        _maxFrameSize = options.MaxFrameSize;
+        _bannerPending = options.ExpectBanner;
+    }
+
+    /// <summary>True while the parser still waits for the banner line.</summary>
+    public bool AwaitingBanner => _bannerPending;
+
+    /// <summary>Bytes of an incomplete frame currently buffered.</summary>
+    public int BufferedBytes => _end - _frameStart;
+
+    /// <summary>Total bytes fed to this parser.</summary>
+    public long TotalBytes => _consumedBefore + _end;
+
+    /// <summary>
+    /// Consumes bytes from <paramref name="input"/> until one message or error is ready, or the input is exhausted.
+    /// Call repeatedly with the same (advanced) span until it returns <see cref="AmiReadStatus.NeedMoreData"/>.
+    /// </summary>
+    public AmiReadStatus Read(ref ReadOnlySpan<byte> input, out AmiMessage? message, out AmiProtocolError error)
+    {
+        while (true)
+        {
+            var status = Scan(out message, out error);
+            if (status != AmiReadStatus.NeedMoreData)
+            {
+                return status;
+            }
+            if (input.IsEmpty)
+            {
+                return AmiReadStatus.NeedMoreData;
+            }
+            int taken = Fill(input);
+            input = input[taken..];
+        }
+    }
+
+    /// <summary>
+    /// Declares the end of the stream. Returns a <see cref="AmiProtocolErrorCode.TruncatedFrame"/> error when a
+    /// frame was cut in the middle (its bytes are dropped), otherwise null. The parser is reset for a new stream
+    /// (expecting a banner again if configured so).
+    /// </summary>
+    public AmiProtocolError? Complete(bool expectBannerOnNextStream = true)
+    {
+        AmiProtocolError? result = null;
+        bool pending = _end > _frameStart && !_discarding && (_lineInts > 0 || _legacyState != 0 || !IsAllWhitespace(_buffer.AsSpan(_frameStart, _end - _frameStart)));
+        if (pending)
+        {
+            result = new AmiProtocolError(AmiProtocolErrorCode.TruncatedFrame, $"the stream ended inside a frame ({_end - _frameStart} bytes buffered)", _consumedBefore + _frameStart);
+        }
+        Reset(expectBannerOnNextStream);
+        return result;
+    }
+
+    /// <summary>Drops all buffered state, as for a new connection.</summary>
+    public void Reset(bool expectBanner = true)
+    {
+        _consumedBefore += _end;
+        _frameStart = _end = _lineStart = 0;
+        _lineInts = 0;
+        _discarding = false;
+        _discardDirty = false;
+        ResetLegacy();
+        _bannerPending = expectBanner;
+        if (_buffer.Length > InitialBufferSize * 8)
+        {
+            _buffer = new byte[InitialBufferSize];
+        }
+    }
+
+    private static bool IsAllWhitespace(ReadOnlySpan<byte> bytes) => bytes.IndexOfAnyExcept((byte)'\r', (byte)'\n') < 0;
+
+    private int Fill(ReadOnlySpan<byte> input)
+    {
+        if (_frameStart > 0 && (_end == _buffer.Length || _frameStart >= _buffer.Length / 2))
+        {
+            Compact();
+        }
+        if (_end == _buffer.Length)
+        {
+            // Grow up to the frame limit (plus room for the line that proves it is too large).
+            int target = Math.Min(_buffer.Length * 2, _maxFrameSize + InitialBufferSize);
+            if (target > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, target);
+            }
+        }
+        int n = Math.Min(input.Length, _buffer.Length - _end);
+        input[..n].CopyTo(_buffer.AsSpan(_end));
+        _end += n;
+        return n;
+    }
+
+    private void Compact()
+    {
+        int shift = _frameStart;
+        int live = _end - _frameStart;
+        Buffer.BlockCopy(_buffer, shift, _buffer, 0, live);
+        _consumedBefore += shift;
+        _frameStart = 0;
+        _end = live;
+        _lineStart -= shift;
+        if (_bodySearchFrom > 0)
+        {
+            _bodySearchFrom -= shift;
+        }
+    }
+
+    private AmiReadStatus Scan(out AmiMessage? message, out AmiProtocolError error)
+    {
+        message = null;
+        error = default;
+        var buffer = _buffer;
+        while (true)
+        {
+            if (_discarding)
+            {
+                if (!Discard())
+                {
+                    return AmiReadStatus.NeedMoreData;
+                }
+                continue;
+            }
+
+            if (_legacyState == 2)
+            {
+                if (!FindEndCommand())
+                {
+                    return CheckOversize(ref error);
+                }
+                continue;
+            }
+
+            int lf = _buffer.AsSpan(_lineStart, _end - _lineStart).IndexOf((byte)'\n');
+            if (lf < 0)
+            {
+                return CheckOversize(ref error);
+            }
+            int lineEnd = _lineStart + lf;
+            int contentEnd = lineEnd > _lineStart && buffer[lineEnd - 1] == (byte)'\r' ? lineEnd - 1 : lineEnd;
+            int lineStart = _lineStart;
+            _lineStart = lineEnd + 1;
+
+            if (_bannerPending)
+            {
+                if (contentEnd == lineStart)
+                {
+                    _frameStart = _lineStart; // tolerate blank lines before the banner
+                    continue;
+                }
+                _bannerPending = false;
+                Span<int> one = [0, contentEnd - lineStart];
+                message = AmiMessage.Build(buffer.AsSpan(lineStart, contentEnd - lineStart), one, -1, -1, banner: true);
+                _frameStart = _lineStart;
+                return AmiReadStatus.Message;
+            }
+
+            if (contentEnd == lineStart)
+            {
+                if (_lineInts == 0 && _legacyState == 0)
+                {
+                    _frameStart = _lineStart; // empty frame: skip
+                    continue;
+                }
+                if (lineEnd + 1 - _frameStart > _maxFrameSize)
+                {
+                    error = new AmiProtocolError(AmiProtocolErrorCode.FrameTooLarge, $"frame of {lineEnd + 1 - _frameStart} bytes exceeds the maximum frame size of {_maxFrameSize} bytes; discarded", _consumedBefore + _frameStart);
+                    _frameStart = _lineStart;
+                    _lineInts = 0;
+                    ResetLegacy();
+                    return AmiReadStatus.Error;
+                }
+                message = AmiMessage.Build(buffer.AsSpan(_frameStart, lineEnd + 1 - _frameStart), _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, banner: false);
+                _frameStart = _lineStart;
+                _lineInts = 0;
+                ResetLegacy();
+                return AmiReadStatus.Message;
+            }
+
+            if (_legacyState == 3)
+            {
+                continue; // the --END COMMAND-- line itself
+            }
+
+            if (_legacyState == 1 && !IsLegacyHeader(buffer.AsSpan(lineStart, contentEnd - lineStart)))
+            {
+                // First line of the raw body of a legacy "Response: Follows" Command frame.
+                _legacyState = 2;
+                _bodyStart = lineStart - _frameStart;
+                _bodySearchFrom = lineStart;
+                _lineStart = lineStart;
+                continue;
+            }
+
+            if (_lineInts + 2 > _lines.Length)
+            {
+                Array.Resize(ref _lines, _lines.Length * 2);
+            }
+            _lines[_lineInts++] = lineStart - _frameStart;
+            _lines[_lineInts++] = contentEnd - _frameStart;
+
+            if (_lineInts == 2 && IsFollows(buffer.AsSpan(lineStart, contentEnd - lineStart)))
+            {
+                _legacyState = 1;
+            }
+        }
+    }
+
+    private AmiReadStatus CheckOversize(ref AmiProtocolError error)
+    {
+        int size = _end - _frameStart;
+        if (size <= _maxFrameSize)
+        {
+            return AmiReadStatus.NeedMoreData;
+        }
+        error = new AmiProtocolError(AmiProtocolErrorCode.FrameTooLarge, $"frame exceeds the maximum frame size of {_maxFrameSize} bytes; discarded up to the next blank line", _consumedBefore + _frameStart);
+        // Keep discarding from where scanning stopped; remember whether the last complete line was empty.
+        _discarding = true;
+        _discardDirty = _buffer.AsSpan(_lineStart, _end - _lineStart).IndexOfAnyExcept((byte)'\r') >= 0;
+        _frameStart = _lineStart = _end;
+        _lineInts = 0;
+        ResetLegacy();
+        _bannerPending = false;
+        return AmiReadStatus.Error;
+    }
+
+    // Drops bytes until an empty line; true when the oversize frame has ended.
+    private bool Discard()
+    {
+        while (_lineStart < _end)
+        {
+            int lf = _buffer.AsSpan(_lineStart, _end - _lineStart).IndexOf((byte)'\n');
+            if (lf < 0)
+            {
+                // Keep a lone trailing CR so an empty line split across reads is still recognised.
+                var rest = _buffer.AsSpan(_lineStart, _end - _lineStart);
+                if (rest.Length == 1 && rest[0] == (byte)'\r' && !_discardDirty)
+                {
+                    _frameStart = _lineStart;
+                }
+                else
+                {
+                    _discardDirty = true;
+                    _frameStart = _lineStart = _end;
+                }
+                return false;
+            }
+            bool empty = !_discardDirty && (lf == 0 || (lf == 1 && _buffer[_lineStart] == (byte)'\r'));
+            _discardDirty = false;
+            _lineStart += lf + 1;
+            _frameStart = _lineStart;
+            if (empty)
+            {
+                _discarding = false;
+                return true;
+            }
+        }
+        _frameStart = _lineStart = _end;
+        return false;
+    }
+
+    private bool FindEndCommand()
+    {
+        int from = _bodySearchFrom;
+        int idx = _buffer.AsSpan(from, _end - from).IndexOf(EndCommand);
+        if (idx < 0)
+        {
+            _bodySearchFrom = Math.Max(from, _end - (EndCommand.Length - 1));
+            return false;
+        }
+        int marker = from + idx;
+        _bodyLength = marker - _frameStart - _bodyStart;
+        _legacyState = 3;
+        _lineStart = marker;
+        return true;
+    }
+
+    private void ResetLegacy()
+    {
+        _legacyState = 0;
+        _bodyStart = -1;
+        _bodyLength = -1;
+        _bodySearchFrom = 0;
+    }
+
+    private static bool IsFollows(ReadOnlySpan<byte> line)
+    {
+        // "Response: Follows" (any case, optional space)
+        if (line.Length < 16 || !System.Text.Ascii.EqualsIgnoreCase(line[..9], "Response:"u8))
+        {
+            return false;
+        }
+        var value = line[9..].TrimStart((byte)' ');
+        return System.Text.Ascii.EqualsIgnoreCase(value.TrimEnd((byte)' '), "Follows"u8);
+    }
+
+    private static bool IsLegacyHeader(ReadOnlySpan<byte> line)
+    {
+        int colon = line.IndexOf((byte)':');
+        if (colon < 0)
+        {
+            return false;
+        }
+        var name = line[..colon];
+        return System.Text.Ascii.EqualsIgnoreCase(name, "Privilege"u8) || System.Text.Ascii.EqualsIgnoreCase(name, "ActionID"u8);
+    }
+}
