@@ -29,16 +29,24 @@ public enum AmiConnectionState
 /// <param name="Reason">Why, in words (never containing credentials), or null.</param>
 public sealed record ConnectionStateChanged(string ServerId, AmiConnectionState Previous, AmiConnectionState Current, string? Reason = null);
 
-/// <summary>Published to the EventStream for every event received from a server, and delivered to topic subscribers.</summary>
+/// <summary>
+/// Published to the EventStream for every event received from a server, and delivered to topic subscribers.
+/// Events whose name the Asterisk catalog documents arrive as a typed subclass (for example <c>HangupEvent</c>),
+/// so both <c>Receive&lt;AmiEventReceived&gt;</c> and <c>Receive&lt;HangupEvent&gt;</c> work, and EventStream
+/// subscriptions classify by type. Create instances with <see cref="Create"/>.
+/// </summary>
 /// <param name="ServerId">The server the event came from.</param>
-/// <param name="Event">The event.</param>
-public sealed record AmiEventReceived(string ServerId, AmiMessage Event)
+/// <param name="Event">The event, with every header the server sent.</param>
+public record AmiEventReceived(string ServerId, AmiMessage Event)
 {
     /// <summary>The event name (<c>Event:</c> header).</summary>
     public string? EventName => Event.EventName;
 
+    /// <summary>Wraps an event in its typed class when the catalog knows its name, otherwise in <see cref="AmiEventReceived"/> itself.</summary>
+    public static AmiEventReceived Create(string serverId, AmiMessage message) => AmiEventTypes.Create(serverId, message);
+
     /// <inheritdoc />
-    public override string ToString() => $"AmiEventReceived({ServerId}, {Event})";
+    public override string ToString() => $"{GetType().Name}({ServerId}, {Event})";
 }
 
 /// <summary>
