@@ -169,6 +169,13 @@ public sealed class AmiParser
         if (_frameStart > 0 && (_end == _buffer.Length || _frameStart >= _buffer.Length / 2))
         {
             Compact();
+            if (_buffer.Length > InitialBufferSize * 8 && _end < InitialBufferSize / 2)
+            {
+                // A large frame has passed: give its memory back instead of holding it for the life of the connection.
+                var smaller = new byte[InitialBufferSize];
+                _buffer.AsSpan(0, _end).CopyTo(smaller);
+                _buffer = smaller;
+            }
         }
         if (_end == _buffer.Length)
         {

@@ -12,8 +12,8 @@ internal sealed class NaiveParser
     private readonly StringBuilder _pending = new();
     private Dictionary<string, string> _current = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Feeds one chunk; completed messages are added to <paramref name="output"/>.</summary>
-    public void Feed(byte[] buffer, int offset, int count, List<Dictionary<string, string>> output)
+    /// <summary>Feeds one chunk; completed messages are passed to <paramref name="onMessage"/>.</summary>
+    public void Feed(byte[] buffer, int offset, int count, Action<Dictionary<string, string>> onMessage)
     {
         _pending.Append(Encoding.UTF8.GetString(buffer, offset, count));
         string text = _pending.ToString();
@@ -31,7 +31,7 @@ internal sealed class NaiveParser
             {
                 if (_current.Count > 0)
                 {
-                    output.Add(_current);
+                    onMessage(_current);
                     _current = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                 }
                 continue;

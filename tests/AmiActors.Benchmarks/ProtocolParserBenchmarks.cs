@@ -17,13 +17,15 @@ public class ProtocolParserBenchmarks
 
     private byte[] _events = [];
     private AmiParser _parser = null!;
-    private readonly List<AmiMessage> _sink = new(Messages);
-    private readonly List<Dictionary<string, string>> _naiveSink = new(Messages);
+    private int _count;
+    private int _kinds;
+    private Action<Dictionary<string, string>> _naiveSink = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _events = ProtocolFixtures.EventStreamAfterLogin();
+        _naiveSink = d => { _count++; _kinds += d.Count; };
         _parser = new AmiParser(new AmiParserOptions { ExpectBanner = false });
         // Sanity: the inputs hold exactly the messages the figures are divided by.
         if (ParseContiguous() != Messages || ParseChunked() != Messages || NaiveContiguous() != Messages || FrameOnly() != Messages)
@@ -32,53 +34,61 @@ public class ProtocolParserBenchmarks
         }
     }
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = Messages, Description = "Naive (string per line), contiguous")]
+    [Benchmark(OperationsPerInvoke = Messages, Description = "Naive (string per line), contiguous")]
     public int NaiveContiguous()
     {
-        _naiveSink.Clear();
+        _count = 0;
         new NaiveParser().Feed(_events, 0, _events.Length, _naiveSink);
-        return _naiveSink.Count;
+        return _count;
     }
 
-    [Benchmark(OperationsPerInvoke = Messages, Description = "Naive (string per line), 4 KiB chunks")]
+    [Benchmark(Baseline = true, OperationsPerInvoke = Messages, Description = "Naive (string per line), 4 KiB chunks")]
     public int NaiveChunked()
     {
-        _naiveSink.Clear();
+        _count = 0;
         var naive = new NaiveParser();
         for (int offset = 0; offset < _events.Length; offset += ChunkSize)
         {
             naive.Feed(_events, offset, Math.Min(ChunkSize, _events.Length - offset), _naiveSink);
         }
-        return _naiveSink.Count;
+        return _count;
     }
 
     [Benchmark(OperationsPerInvoke = Messages, Description = "AmiParser, contiguous")]
     public int ParseContiguous()
     {
-        _sink.Clear();
+        _count = 0;
         _parser.Reset(expectBanner: false);
         ReadOnlySpan<byte> input = _events;
         while (_parser.Read(ref input, out var message, out _) == AmiReadStatus.Message)
         {
-            _sink.Add(message!);
+            Consume(message!);
         }
-        return _sink.Count;
+        return _count;
     }
 
     [Benchmark(OperationsPerInvoke = Messages, Description = "AmiParser, 4 KiB chunks")]
     public int ParseChunked()
     {
-        _sink.Clear();
+        _count = 0;
         _parser.Reset(expectBanner: false);
         for (int offset = 0; offset < _events.Length; offset += ChunkSize)
         {
             ReadOnlySpan<byte> input = _events.AsSpan(offset, Math.Min(ChunkSize, _events.Length - offset));
             while (_parser.Read(ref input, out var message, out _) == AmiReadStatus.Message)
             {
-                _sink.Add(message!);
+                Consume(message!);
             }
         }
-        return _sink.Count;
+        return _count;
+    }
+
+    // Messages are handed on and die young, as they do behind an actor's mailbox; the naive parser's list of
+    // dictionaries is cleared the same way.
+    private void Consume(AmiMessage message)
+    {
+        _count++;
+        _kinds += (int)message.Kind;
     }
 
     [Benchmark(OperationsPerInvoke = Messages, Description = "AmiParser framing only (no messages), contiguous")]
