@@ -14,13 +14,13 @@ public class ChunkingTests
     {
         byte[] bytes = Fixtures.Bytes(name);
         var options = Fixtures.OptionsFor(name);
-        var whole = Feed.Describe(Feed.Whole(bytes, options).Messages);
+        var whole = Feed.Whole(bytes, options).Messages;
         for (int cut = 0; cut <= bytes.Length; cut++)
         {
             var split = Feed.SplitAt(bytes, options, cut);
             Assert.Empty(split.Errors);
             Assert.Null(split.Completion);
-            Assert.Equal(whole, Feed.Describe(split.Messages));
+            Feed.AssertSame(whole, split.Messages, $"when cut at {cut}");
         }
     }
 
@@ -30,11 +30,11 @@ public class ChunkingTests
     {
         byte[] bytes = Fixtures.Bytes(name);
         var options = Fixtures.OptionsFor(name);
-        var whole = Feed.Describe(Feed.Whole(bytes, options).Messages);
-        Assert.Equal(whole, Feed.Describe(Feed.ByteByByte(bytes, options).Messages));
+        var whole = Feed.Whole(bytes, options).Messages;
+        Feed.AssertSame(whole, Feed.ByteByByte(bytes, options).Messages, "byte by byte");
         for (int seed = 0; seed < 20; seed++)
         {
-            Assert.Equal(whole, Feed.Describe(Feed.InChunks(bytes, options, Feed.RandomSizes(seed, 1 + seed * 37)).Messages));
+            Feed.AssertSame(whole, Feed.InChunks(bytes, options, Feed.RandomSizes(seed, 1 + seed * 37)).Messages, $"seed {seed}");
         }
     }
 
@@ -43,11 +43,11 @@ public class ChunkingTests
     {
         byte[] bytes = Fixtures.Bytes("event-stream-2000.recv.txt");
         var options = Fixtures.OptionsFor("event-stream-2000.recv.txt");
-        var whole = Feed.Describe(Feed.Whole(bytes, options).Messages);
+        var whole = Feed.Whole(bytes, options).Messages;
         Assert.Equal(2002, whole.Count);
 
         var oneByOne = Feed.ByteByByte(bytes, options);
-        Assert.Equal(whole, Feed.Describe(oneByOne.Messages));
+        Feed.AssertSame(whole, oneByOne.Messages, "byte by byte");
         Assert.True(oneByOne.MaxBuffered < 4096, $"buffered {oneByOne.MaxBuffered} bytes");
 
         foreach (int max in new[] { 2, 7, 64, 1000, 4096, 65536 })
@@ -55,7 +55,7 @@ public class ChunkingTests
             var chunked = Feed.InChunks(bytes, options, Feed.RandomSizes(max, max));
             Assert.Empty(chunked.Errors);
             Assert.Null(chunked.Completion);
-            Assert.Equal(whole, Feed.Describe(chunked.Messages));
+            Feed.AssertSame(whole, chunked.Messages, $"chunks up to {max}");
         }
     }
 

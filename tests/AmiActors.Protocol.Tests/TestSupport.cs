@@ -92,6 +92,32 @@ internal static class Feed
         }
     }
 
+    /// <summary>
+    /// Asserts that two parses produced the same messages (kind, every name and value byte, legacy body), comparing
+    /// bytes without creating strings; on a mismatch the readable descriptions are compared for the failure message.
+    /// </summary>
+    public static void AssertSame(List<AmiMessage> expected, List<AmiMessage> actual, string context = "")
+    {
+        bool same = expected.Count == actual.Count;
+        for (int i = 0; same && i < expected.Count; i++)
+        {
+            var e = expected[i];
+            var a = actual[i];
+            same = e.Kind == a.Kind && e.Count == a.Count && e.HasLegacyBody == a.HasLegacyBody;
+            for (int h = 0; same && h < e.Count; h++)
+            {
+                same = e.NameBytes(h).SequenceEqual(a.NameBytes(h)) && e.ValueBytes(h).SequenceEqual(a.ValueBytes(h))
+                    && (e.NameBytes(h).Length > 0 || e.NameAt(h).Length == a.NameAt(h).Length);
+            }
+            same = same && e.LegacyBody == a.LegacyBody;
+        }
+        if (!same)
+        {
+            Assert.Equal(Describe(expected), Describe(actual));
+            Assert.Fail($"messages differ {context}");
+        }
+    }
+
     /// <summary>A full, printable description of a message (kind, every header in order, legacy body) for comparisons.</summary>
     public static string Describe(AmiMessage m)
     {
