@@ -193,4 +193,33 @@ public class FaultTests
         Assert.True(session.Completion.IsCompleted);
         Assert.False(server.IsRunning);
     }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_is_dropped_after_the_write_timeout()
+    {
+        await using var server = await FakeAsteriskServer.StartAsync(Fast with { WriteTimeout = TimeSpan.FromMilliseconds(200) });
+        using var tcp = new TcpClient { ReceiveBufferSize = 64 * 1024 };
+        await tcp.ConnectAsync(server.EndPoint);
+        await tcp.GetStream().WriteAsync("Action: Login\r\nUsername: admin\r\nSecret: amp111\r\nEvents: off\r\n\r\n"u8.ToArray());
+        var session = (await server.WaitForLoginsAsync(1)).Single();
+        for (int i = 0; i < 256 && session.IsConnected; i++)
+        {
+            await server.Faults.SendOversizeFrameAsync(1024 * 1024, session);
+        }
+        await session.Completion.WaitAsync(RawAmiClient.Timeout);
+        Assert.Empty(server.Sessions);
+    }
+
+    [Fact]
+    public async Task Only_the_configured_number_of_received_actions_is_kept()
+    {
+        await using var server = await FakeAsteriskServer.StartAsync(Fast with { MaxRecordedActions = 3 });
+        await using var client = await RawAmiClient.ConnectAsync(server.EndPoint);
+        await client.LoginAsync(events: "off");
+        await client.SendAsync(string.Concat(Enumerable.Range(1, 5).Select(i => $"Action: Ping\r\nActionID: p{i}\r\n\r\n")));
+        await client.WaitForFrameAsync(f => f.ActionId == "p5", "the last ping");
+        Assert.Equal(["p3", "p4", "p5"], server.ReceivedActions.Select(a => a.ActionId));
+        Assert.Equal(["p3", "p4", "p5"], server.Sessions.Single().ReceivedActions.Select(a => a.ActionId));
+        Assert.Equal(6, server.ReceivedActions[^1].Sequence);
+    }
 }
