@@ -12,7 +12,7 @@ public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
 {
     private static AmiMessage UserEvent(string name) => AmiMessage.Create(("Event", "UserEvent"), ("Privilege", "user,all"), ("UserEvent", name));
 
-    private static async Task<AmiEventReceived> NextEvent(TestProbe probe, Func<AmiEventReceived, bool> match) =>
+    private static async Task<AmiEventReceived> NextEvent(TestProbe probe, Predicate<AmiEventReceived> match) =>
         await probe.FishForMessageAsync<AmiEventReceived>(match, Long);
 
     [Fact]

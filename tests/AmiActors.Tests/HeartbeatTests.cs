@@ -20,9 +20,9 @@ public class HeartbeatTests(ITestOutputHelper output)
             HeartbeatInterval = TimeSpan.FromSeconds(30),
             HeartbeatTimeout = TimeSpan.FromSeconds(10),
         };
+        await StartClientAsync(settings);
         var states = CreateTestProbe();
         Sys.EventStream.Subscribe(states.Ref, typeof(ConnectionStateChanged));
-        await StartClientAsync(settings);
         var session = Assert.Single(server.Sessions);
 
         // Idle for the interval: a Ping goes out.
