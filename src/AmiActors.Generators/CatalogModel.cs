@@ -460,6 +460,8 @@ internal static class CatalogBuilder
                 list.Add((e, f));
             }
         }
+        // Desired names first; enums named exactly after their field claim names before prefixed ones (ContactStatus).
+        var wanted = new List<(string Name, string Field, List<(EventModel Owner, ValueModel Field)> Group)>();
         foreach (string field in fieldOrder)
         {
             var uses = byField[field];
@@ -467,16 +469,51 @@ internal static class CatalogBuilder
             foreach (string key in lists)
             {
                 var group = uses.Where(u => string.Join("\u0001", u.Field.Values!) == key).ToList();
-                string name = lists.Count == 1 ? Naming.Identifier(field) : Naming.Identifier(group[0].Owner.WireName) + Naming.Identifier(field);
-                var em = new EnumModel(Unique(typeNames, name), Members(group[0].Field.Values!, name),
-                    string.Join(", ", group.Select(g => g.Owner.WireName)));
-                model.EventEnums.Add(em);
-                foreach (var g in group)
-                {
-                    g.Field.Enum = em;
-                }
+                wanted.Add((EnumName(group.Select(g => Naming.Identifier(g.Owner.WireName)).Distinct().ToList(), Naming.Identifier(field)), Naming.Identifier(field), group));
             }
         }
+        foreach (var w in wanted.OrderBy(w => w.Name == w.Field ? 0 : 1))
+        {
+            string name = typeNames.Contains(w.Name) ? Naming.Identifier(w.Group[0].Owner.WireName) + w.Field : w.Name;
+            var em = new EnumModel(Unique(typeNames, name), Members(w.Group[0].Field.Values!, name), string.Join(", ", w.Group.Select(g => g.Owner.WireName)));
+            model.EventEnums.Add(em);
+            foreach (var g in w.Group)
+            {
+                g.Field.Enum = em;
+            }
+        }
+    }
+
+    private static readonly HashSet<string> GenericNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Type", "Response", "State", "Direction", "Result", "Reason", "Unit", "Status", "Operation", "EventName", "Value", "Name",
+    };
+
+    // Names an event enum after what its owners share: one owner -> Owner+Field (HangupCause); several -> their common
+    // prefix or suffix (QueueMemberMembership, TransferResult), else the field alone unless that is too generic to stand alone.
+    private static string EnumName(List<string> owners, string field)
+    {
+        if (owners.Count == 1)
+        {
+            return field.StartsWith(owners[0], StringComparison.Ordinal) ? field : owners[0] + field;
+        }
+        string prefix = owners.Aggregate((a, b) => new string(a.Zip(b, (x, y) => (x, y)).TakeWhile(p => p.x == p.y).Select(p => p.x).ToArray()));
+        if (prefix.Length >= 3)
+        {
+            return prefix + field;
+        }
+        string suffix = owners.Aggregate((a, b) => new string(a.Reverse().Zip(b.Reverse(), (x, y) => (x, y)).TakeWhile(p => p.x == p.y).Select(p => p.x).Reverse().ToArray()));
+        int upper = 0;
+        while (upper < suffix.Length && !char.IsUpper(suffix[upper]))
+        {
+            upper++;
+        }
+        suffix = suffix.Substring(upper);
+        if (suffix.Length >= 3)
+        {
+            return suffix + field;
+        }
+        return GenericNames.Contains(field) ? owners[0] + field : field;
     }
 
     private static void NameActionEnums(CatalogModel model, HashSet<string> typeNames)

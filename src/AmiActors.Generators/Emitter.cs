@@ -76,22 +76,26 @@ internal static class Emitter
             case ValueKind.Int64:
                 sb.Append("        /// <summary>The <c>").Append(x).Append("</c> header").Append(note).Append(" as a number; null when absent or not a number (the text is <see cref=\"")
                     .Append(raw).Append("\"/>).</summary>\n");
+                sb.Append("        [global::AmiActors.AmiHeaderName(").Append(wire).Append(")]\n");
                 sb.Append("        public ").Append(f.Kind == ValueKind.Int32 ? "int?" : "long?").Append(' ').Append(f.PropertyName).Append(" => ").Append(Values)
                     .Append(f.Kind == ValueKind.Int32 ? ".GetInt32(Event, " : ".GetInt64(Event, ").Append(wire).Append(");\n\n");
                 break;
             case ValueKind.Boolean:
                 sb.Append("        /// <summary>The <c>").Append(x).Append("</c> header").Append(note).Append(" as a boolean (<c>").Append(Naming.Xml(f.TrueWire)).Append("</c> is true, <c>")
                     .Append(Naming.Xml(f.FalseWire)).Append("</c> false); null when absent or not a boolean (the text is <see cref=\"").Append(raw).Append("\"/>).</summary>\n");
+                sb.Append("        [global::AmiActors.AmiHeaderName(").Append(wire).Append(")]\n");
                 sb.Append("        public bool? ").Append(f.PropertyName).Append(" => ").Append(Values).Append(".GetBoolean(Event, ").Append(wire).Append(");\n\n");
                 break;
             case ValueKind.Enum:
                 sb.Append("        /// <summary>The <c>").Append(x).Append("</c> header").Append(note).Append(" as <see cref=\"").Append(f.Enum!.TypeName)
                     .Append("\"/>; null when absent or not a documented value (the text is <see cref=\"").Append(raw).Append("\"/>).</summary>\n");
+                sb.Append("        [global::AmiActors.AmiHeaderName(").Append(wire).Append(")]\n");
                 sb.Append("        public ").Append(f.Enum.TypeName).Append("? ").Append(f.PropertyName).Append(" => EventEnumParsing.Parse").Append(f.Enum.TypeName)
                     .Append("(Event, ").Append(wire).Append(");\n\n");
                 break;
             default:
                 sb.Append("        /// <summary>The <c>").Append(x).Append("</c> header").Append(note).Append(", or null when absent.</summary>\n");
+                sb.Append("        [global::AmiActors.AmiHeaderName(").Append(wire).Append(")]\n");
                 sb.Append("        public string? ").Append(f.PropertyName).Append(" => Event.Get(").Append(wire).Append(");\n\n");
                 return;
         }
@@ -323,6 +327,7 @@ internal static class Emitter
         }
         sb.Append("</summary>\n");
         bool nullable = !p.Required;
+        sb.Append("        [global::AmiActors.AmiHeaderName(").Append(Naming.Literal(p.WireName)).Append(")]\n");
         sb.Append("        public ").Append(TypeOf(p, nullable)).Append(' ').Append(p.PropertyName).Append(" { get; init; }\n\n");
     }
 
