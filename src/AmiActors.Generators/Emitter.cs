@@ -254,8 +254,19 @@ internal static class Emitter
         sb.Append("        /// <inheritdoc />\n        public global::AmiActors.Protocol.AmiAction ToAmiAction()\n        {\n");
         sb.Append("            var headers = new global::System.Collections.Generic.List<").Append(HeaderType).Append(">(")
             .Append((a.Parameters.Count + 1).ToString(CultureInfo.InvariantCulture)).Append(");\n");
+        bool indexedWritten = false;
         foreach (var p in a.Parameters)
         {
+            if (p.Kind == ValueKind.Indexed)
+            {
+                // Numbered parameters are written index by index (Action-000000, Cat-000000, ..., Action-000001, ...).
+                if (!indexedWritten)
+                {
+                    EmitIndexed(sb, a.Parameters.Where(x => x.Kind == ValueKind.Indexed).ToList());
+                    indexedWritten = true;
+                }
+                continue;
+            }
             EmitWrite(sb, p);
         }
         sb.Append("            ").Append(Values).Append(".AddExtraHeaders(headers, ExtraHeaders);\n");
@@ -331,6 +342,27 @@ internal static class Emitter
         sb.Append("        public ").Append(TypeOf(p, nullable)).Append(' ').Append(p.PropertyName).Append(" { get; init; }\n\n");
     }
 
+    private static void EmitIndexed(StringBuilder sb, List<ValueModel> indexed)
+    {
+        sb.Append("            int indexedCount = 0;\n");
+        foreach (var p in indexed)
+        {
+            sb.Append("            indexedCount = global::System.Math.Max(indexedCount, ").Append(p.PropertyName).Append("?.Count ?? 0);\n");
+        }
+        sb.Append("            for (int i = 0; i < indexedCount; i++)\n            {\n");
+        foreach (var p in indexed)
+        {
+            string local = "v" + p.PropertyName;
+            string indexName = p.IndexedParenthesized
+                ? Naming.Literal(p.IndexedBase + "(") + " + i.ToString(" + Invariant + ") + \")\""
+                : Naming.Literal(p.IndexedBase + "-") + " + i.ToString(\"D6\", " + Invariant + ")";
+            sb.Append("                if (").Append(p.PropertyName).Append(" is { } ").Append(local).Append(" && i < ").Append(local).Append(".Count && ")
+                .Append(local).Append("[i] is { } item").Append(p.PropertyName).Append(")\n                {\n");
+            sb.Append("                    headers.Add(new ").Append(HeaderType).Append("(").Append(indexName).Append(", item").Append(p.PropertyName).Append("));\n                }\n");
+        }
+        sb.Append("            }\n");
+    }
+
     private static void EmitWrite(StringBuilder sb, ValueModel p)
     {
         string wire = Naming.Literal(p.WireName);
@@ -349,16 +381,6 @@ internal static class Emitter
                 sb.Append("            if (").Append(name).Append(" is { } ").Append(local).Append(")\n            {\n");
                 sb.Append("                foreach (var pair in ").Append(local).Append(")\n                {\n");
                 sb.Append("                    headers.Add(new ").Append(HeaderType).Append("(").Append(wire).Append(", pair.Key + \"=\" + pair.Value));\n                }\n            }\n");
-                return;
-            case ValueKind.Indexed:
-                sb.Append("            if (").Append(name).Append(" is { } ").Append(local).Append(")\n            {\n");
-                sb.Append("                for (int i = 0; i < ").Append(local).Append(".Count; i++)\n                {\n");
-                sb.Append("                    if (").Append(local).Append("[i] is { } item)\n                    {\n");
-                string indexName = p.IndexedParenthesized
-                    ? Naming.Literal(p.IndexedBase + "(") + " + i.ToString(" + Invariant + ") + \")\""
-                    : Naming.Literal(p.IndexedBase + "-") + " + i.ToString(\"D6\", " + Invariant + ")";
-                sb.Append("                        headers.Add(new ").Append(HeaderType).Append("(").Append(indexName).Append(", item));\n");
-                sb.Append("                    }\n                }\n            }\n");
                 return;
         }
         if (p.Required)
