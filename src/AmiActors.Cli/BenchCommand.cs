@@ -104,7 +104,7 @@ internal static class BenchCommand
     internal static string Summary(string what, long n, long firstTimestamp, long lastTimestamp)
     {
         double seconds = n == 0 ? 0 : Stopwatch.GetElapsedTime(firstTimestamp, lastTimestamp).TotalSeconds;
-        long rate = seconds > 0 ? (long)Math.Round(n / seconds) : 0;
+        long rate = seconds > 0 ? (long)(n / seconds) : 0;
         return string.Create(CultureInfo.InvariantCulture, $"{what}={n} seconds={seconds:0.000} rate={rate}/s");
     }
 

@@ -22,11 +22,14 @@ internal sealed class ClientSession : IAsyncDisposable
         ami.reconnect.max-attempts = 0
         """);
 
-    private ClientSession(ActorSystem system, IAmiClient client)
+    private ClientSession(ActorSystem system, IAmiClient client, string serverId)
     {
         System = system;
         Client = client;
+        _serverId = serverId;
     }
+
+    private readonly string _serverId;
 
     public ActorSystem System { get; }
 
@@ -54,7 +57,7 @@ internal sealed class ClientSession : IAsyncDisposable
             {
                 throw CliException.Connection($"no login to {Describe(server)} within {timeout.TotalSeconds:0} s.");
             }
-            return new ClientSession(system, client);
+            return new ClientSession(system, client, server.Id);
         }
         catch
         {
@@ -91,7 +94,7 @@ internal sealed class ClientSession : IAsyncDisposable
     {
         try
         {
-            await Client.RemoveServerAsync(ServerId).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            await Client.RemoveServerAsync(_serverId).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AmiException or TimeoutException or AskTimeoutException)
         {

@@ -10,6 +10,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serilog;
 using System.Globalization;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Display;
 
 namespace AmiActors.Cli;
 
@@ -82,7 +86,7 @@ internal static class ListenCommand
             }
             else
             {
-                log.WriteTo.TextWriter(console.Stdout, outputTemplate: LogTemplate, formatProvider: CultureInfo.InvariantCulture);
+                log.WriteTo.Sink(new TextWriterSink(console.Stdout, new MessageTemplateTextFormatter(LogTemplate, CultureInfo.InvariantCulture)));
             }
         }, writeToProviders: false);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
@@ -161,6 +165,21 @@ internal static class ListenCommand
             var m = e.Event;
             logger.LogInformation("{AmiServer} {AmiEvent} channel={Channel} uniqueid={Uniqueid} linkedid={Linkedid} state={ChannelStateDesc}",
                 e.ServerId, m.EventName, m.Get("Channel"), m.Get("Uniqueid"), m.Get("Linkedid"), m.Get("ChannelStateDesc"));
+        }
+    }
+
+    /// <summary>Writes formatted log events to a writer (the in-process console of tests).</summary>
+    private sealed class TextWriterSink(TextWriter output, ITextFormatter formatter) : ILogEventSink
+    {
+        private readonly object _gate = new();
+
+        public void Emit(LogEvent logEvent)
+        {
+            lock (_gate)
+            {
+                formatter.Format(logEvent, output);
+                output.Flush();
+            }
         }
     }
 }

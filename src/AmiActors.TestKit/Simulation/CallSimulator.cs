@@ -75,6 +75,7 @@ public sealed class CallSimulator
     private long _uniqueSeq;
     private int _channelSeq;
     private int _activeCalls;
+    private double _callsPerSecond;
 
     /// <summary>Creates a simulator publishing each event through <paramref name="publish"/> (called under a lock, in order).</summary>
     public CallSimulator(Action<AmiMessage> publish, CallSimulatorOptions? options = null)
@@ -89,8 +90,23 @@ public sealed class CallSimulator
         {
             throw new ArgumentOutOfRangeException(nameof(options), "Talk times must satisfy 0 <= MinTalkTime <= MaxTalkTime.");
         }
+        _callsPerSecond = _options.CallsPerSecond;
         _random = new Random(_options.Seed);
         _epoch = 1_795_433_995 + _options.Seed;
+    }
+
+    /// <summary>New calls per second from now on (starts at <see cref="CallSimulatorOptions.CallsPerSecond"/>; 0 lets the calls in progress finish).</summary>
+    public double CallsPerSecond
+    {
+        get => Volatile.Read(ref _callsPerSecond);
+        set
+        {
+            if (value < 0 || double.IsNaN(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), "CallsPerSecond must be 0 or more.");
+            }
+            Volatile.Write(ref _callsPerSecond, value);
+        }
     }
 
     /// <summary>Calls started so far.</summary>
@@ -127,37 +143,23 @@ public sealed class CallSimulator
     }
 
     /// <summary>
-    /// The <c>CoreShowChannel</c> item events for the channels up now, each with <paramref name="actionId"/>, followed by
-    /// <c>CoreShowChannelsComplete</c>: what a fake server answers to <c>CoreShowChannels</c> after its Success response.
+    /// The <c>CoreShowChannel</c> items for the channels up now (headers without ActionID, first <c>Event</c>), as a fake
+    /// server lists them after its Success response and before <c>CoreShowChannelsComplete</c>.
     /// </summary>
-    public IReadOnlyList<AmiMessage> CoreShowChannelsReply(string? actionId)
+    public IReadOnlyList<IReadOnlyList<(string Name, string Value)>> CoreShowChannelsItems()
     {
-        var channels = Channels;
-        var result = new List<AmiMessage>(channels.Count + 1);
-        foreach (var c in channels)
+        lock (_gate)
         {
-            var h = new List<(string, string)> { ("Event", "CoreShowChannel") };
-            if (actionId is not null)
-            {
-                h.Add(("ActionID", actionId));
-            }
-            h.AddRange([
-                ("Channel", c.Channel), ("ChannelState", c.State.ToString(CultureInfo.InvariantCulture)), ("ChannelStateDesc", StateDesc(c.State)),
+            return _channels.Values.OrderBy(c => c.Created).Select(c => (IReadOnlyList<(string, string)>)
+            [
+                ("Event", "CoreShowChannel"),
+                ("Channel", c.Channel), ("ChannelState", Num(c.State)), ("ChannelStateDesc", StateDesc(c.State)),
                 ("CallerIDNum", c.CallerIdNum), ("CallerIDName", c.CallerIdName), ("ConnectedLineNum", "<unknown>"), ("ConnectedLineName", "<unknown>"),
                 ("Language", "en"), ("AccountCode", ""), ("Context", c.Context), ("Exten", c.Exten), ("Priority", "1"),
                 ("Uniqueid", c.Uniqueid), ("Linkedid", c.Linkedid), ("Application", c.Application), ("ApplicationData", ""),
                 ("Duration", Duration(_now - c.Created)), ("BridgeId", c.BridgeId),
-            ]);
-            result.Add(AmiMessage.Create(h.ToArray()));
+            ]).ToList();
         }
-        var complete = new List<(string, string)> { ("Event", "CoreShowChannelsComplete") };
-        if (actionId is not null)
-        {
-            complete.Add(("ActionID", actionId));
-        }
-        complete.AddRange([("EventList", "Complete"), ("ListItems", channels.Count.ToString(CultureInfo.InvariantCulture))]);
-        result.Add(AmiMessage.Create(complete.ToArray()));
-        return result;
     }
 
     /// <summary>Moves simulated time forward: starts the calls due at the configured rate and plays every step that falls due.</summary>
@@ -170,7 +172,7 @@ public sealed class CallSimulator
         lock (_gate)
         {
             var end = _now + elapsed;
-            _callCredit += _options.CallsPerSecond * elapsed.TotalSeconds;
+            _callCredit += CallsPerSecond * elapsed.TotalSeconds;
             int toStart = (int)Math.Floor(_callCredit);
             _callCredit -= toStart;
             for (int i = 0; i < toStart; i++)
