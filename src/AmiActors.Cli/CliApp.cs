@@ -71,6 +71,7 @@ public static class CliApp
         AmiErrorResponseException r => (ExitCodes.ServerError, r.Message),
         AmiAuthenticationException a => (ExitCodes.Connection, a.Message),
         UnknownServerException u => (ExitCodes.Usage, u.Message),
+        AmiConfigurationException c => (ExitCodes.Usage, c.Message),
         AmiBackpressureException b => (ExitCodes.Failure, b.Message),
         AmiException a => (ExitCodes.Connection, a.Message),
         ArgumentException a => (ExitCodes.Usage, a.Message),

@@ -7,19 +7,11 @@ namespace AmiActors.Hosting;
 /// <summary>The few points where hosting touches the runtime.</summary>
 internal static class AmiRuntime
 {
-    private static readonly Lazy<Config> Reference = new(() =>
-    {
-        using var stream = typeof(IAmiClient).Assembly.GetManifestResourceStream("AmiActors.reference.conf")
-            ?? throw new InvalidOperationException("The AmiActors assembly lacks its embedded reference.conf.");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
-    });
-
     /// <summary>The embedded reference.conf (the defaults).</summary>
-    public static Config DefaultConfig => Reference.Value;
+    public static Config DefaultConfig => AmiSettings.DefaultConfig;
 
     /// <summary>Starts the manager actor from the system's configuration.</summary>
-    public static IAmiClient Start(ActorSystem system) => AmiClient.Start(system);
+    public static AmiClient Start(ActorSystem system) => AmiClient.Start(system);
 
     /// <summary>A service from the host's container, or null when the system was not built with one or lacks it.</summary>
     public static T? TryGetService<T>(ActorSystem system) where T : class
