@@ -19,12 +19,6 @@ internal static class DemoCommand
 
     public static async Task<int> RunAsync(CliConsole console, TimeSpan? duration, double rate, CancellationToken ct)
     {
-        using var stopAt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (duration is { } d)
-        {
-            stopAt.CancelAfter(d);
-        }
-        var token = stopAt.Token;
         string secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
         await using var server = await FakeAsteriskServer.StartAsync(new FakeAsteriskOptions { Users = [new FakeAmiUser("demo", secret)] }, ct).ConfigureAwait(false);
         await using var load = CallSimulation.Start(server, new CallSimulatorOptions { CallsPerSecond = rate, Seed = Environment.TickCount });
@@ -32,6 +26,13 @@ internal static class DemoCommand
         string where = $"tcp://demo@127.0.0.1:{server.Port}";
         await using var session = await ClientSession.OpenAsync(definition, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
 
+        // --duration counts from the moment the client is logged in.
+        using var stopAt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (duration is { } d)
+        {
+            stopAt.CancelAfter(d);
+        }
+        var token = stopAt.Token;
         var stats = new DemoStats();
         var (killSwitch, eventsDone) = session.Client.Events(definition.Id, null, bufferSize: 65_536)
             .ViaMaterialized(KillSwitches.Single<AmiEventReceived>(), Keep.Right)
