@@ -88,3 +88,11 @@ public sealed class AmiErrorResponseException(AmiActionResult result, string act
     /// <summary>The response frame.</summary>
     public AmiMessage Response => Result.Response;
 }
+
+/// <summary>A configuration value (HOCON key or server definition field) is missing or invalid. Names the key, never the value of a secret.</summary>
+public sealed class AmiConfigurationException(string key, string problem)
+    : AmiException($"Invalid AMI configuration: {key} {problem}.")
+{
+    /// <summary>The offending key (for example <c>ami.reconnect.min-backoff</c> or <c>ami.servers.pbx1.port</c>).</summary>
+    public string Key { get; } = key;
+}

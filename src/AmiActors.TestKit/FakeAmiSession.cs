@@ -1,0 +1,514 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using AmiActors.Protocol;
+using AmiActors.TestKit.Internal;
+
+namespace AmiActors.TestKit;
+
+/// <summary>
+/// One client connection to the <see cref="FakeAsteriskServer"/>. One read loop handles one action at a time (as
+/// Asterisk does); one writer serializes every frame, so responses and events never interleave mid-frame.
+/// Thread-safe.
+/// </summary>
+public sealed class FakeAmiSession
+{
+    /// <summary>Most header lines in one action (Asterisk's AST_MAX_MANHEADERS).</summary>
+    public const int MaxLines = 128;
+
+    private static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan GracefulCloseTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly FakeAsteriskServer _server;
+    private readonly Socket _socket;
+    private readonly SessionWriter _writer;
+    private readonly CancellationTokenSource _readCts = new();
+    private readonly CancellationTokenSource _lifetimeCts;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Queue<FakeReceivedAction> _received = new();
+    private readonly Lock _gate = new();
+    private volatile bool _authenticated;
+    private volatile bool _silent;
+    private volatile bool _aborted;
+    private volatile bool _readLoopEnded;
+    private int _eventMask = (int)FakeAmiPermissions.All;
+    private int _readPermissions;
+    private int _writePermissions;
+    private string? _username;
+    private TimeSpan? _responseDelay;
+    private bool? _byteByByte;
+
+    internal FakeAmiSession(FakeAsteriskServer server, int id, Socket socket, CancellationToken serverLifetime)
+    {
+        _server = server;
+        _socket = socket;
+        Id = id;
+        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        IsTls = server.Certificate is not null;
+        ConnectedAt = DateTimeOffset.UtcNow;
+        _writer = new SessionWriter(() => _byteByByte ?? server.Faults.DeliverByteByByte, server.Options.WriteTimeout);
+        _lifetimeCts = CancellationTokenSource.CreateLinkedTokenSource(serverLifetime);
+        _lifetimeCts.Token.Register(() => TryCancel(_readCts));
+        SessionIdText = "0x" + (0x7f3a00000000L + (id * 0x1000L)).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The session's number on this server, from 1, in accept order.</summary>
+    public int Id { get; }
+
+    /// <summary>The client's address and port.</summary>
+    public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>The server's address and port for this connection.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>True when the session runs over TLS.</summary>
+    public bool IsTls { get; }
+
+    /// <summary>When the connection was accepted.</summary>
+    public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>True after a successful Login.</summary>
+    public bool IsAuthenticated => _authenticated;
+
+    /// <summary>The user that logged in, or null.</summary>
+    public string? Username => Volatile.Read(ref _username);
+
+    /// <summary>The classes of events the session asked for (Login <c>Events:</c>, the Events action); all by default.</summary>
+    public FakeAmiPermissions EventMask => (FakeAmiPermissions)Volatile.Read(ref _eventMask);
+
+    /// <summary>The logged-in user's read permissions (None before login).</summary>
+    public FakeAmiPermissions ReadPermissions => (FakeAmiPermissions)Volatile.Read(ref _readPermissions);
+
+    /// <summary>The logged-in user's write permissions (None before login).</summary>
+    public FakeAmiPermissions WritePermissions => (FakeAmiPermissions)Volatile.Read(ref _writePermissions);
+
+    /// <summary>True until the connection has closed.</summary>
+    public bool IsConnected => !_closed.Task.IsCompleted;
+
+    /// <summary>Completes when the connection has closed and the session's tasks have ended.</summary>
+    public Task Completion => _closed.Task;
+
+    /// <summary>Bytes written to this client so far (banner included).</summary>
+    public long BytesWritten => _writer.BytesWritten;
+
+    /// <summary>The actions this session sent, in order (a snapshot).</summary>
+    public IReadOnlyList<FakeReceivedAction> ReceivedActions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _received.ToArray();
+            }
+        }
+    }
+
+    /// <summary>True while the session is silenced by <see cref="StopAnswering"/> (or the server-wide fault).</summary>
+    public bool IsSilent => _silent || _server.Faults.Silent;
+
+    /// <summary>Delay before each response of this session (overrides <see cref="FakeAsteriskFaults.ResponseDelay"/>); null to follow the server.</summary>
+    public TimeSpan? ResponseDelay
+    {
+        get => _responseDelay;
+        set => _responseDelay = value;
+    }
+
+    /// <summary>True to write this session's bytes one at a time (overrides <see cref="FakeAsteriskFaults.DeliverByteByByte"/>); null to follow the server.</summary>
+    public bool? DeliverByteByByte
+    {
+        get => _byteByByte;
+        set => _byteByByte = value;
+    }
+
+    internal string SessionIdText { get; }
+
+    internal string? Challenge { get; set; }
+
+    internal CancellationToken Lifetime => _lifetimeCts.Token;
+
+    /// <summary>
+    /// Fault: the session keeps its connection and keeps reading (actions are still recorded) but writes nothing
+    /// more, neither responses nor events, until <see cref="ResumeAnswering"/>. Explicit raw writes still go out.
+    /// </summary>
+    public void StopAnswering() => _silent = true;
+
+    /// <summary>Ends <see cref="StopAnswering"/>. Actions received while silent stay unanswered.</summary>
+    public void ResumeAnswering() => _silent = false;
+
+    /// <summary>Writes a frame (response or event) to this session, whatever its event mask. Nothing happens once closed.</summary>
+    public ValueTask SendAsync(AmiMessage frame, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return SendRawAsync(frame.ToWireBytes(), cancellationToken);
+    }
+
+    /// <summary>Writes an event built from header pairs (the first should be <c>Event</c>) to this session, whatever its event mask.</summary>
+    public ValueTask SendEventAsync(params (string Name, string Value)[] headers) => SendAsync(AmiMessage.Create(headers));
+
+    /// <summary>Writes raw bytes to this session, as they are (garbage, partial frames...). Nothing happens once closed.</summary>
+    public async ValueTask SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        await _writer.EnqueueAsync(bytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes when everything queued for this session so far has reached the socket (or the session closed).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => _writer.FlushAsync(cancellationToken);
+
+    /// <summary>Closes the connection gracefully: what is queued is written, then FIN. Completes when closed.</summary>
+    public Task CloseAsync()
+    {
+        TryCancel(_readCts);
+        return Completion;
+    }
+
+    /// <summary>Drops the connection at once with a TCP reset (no FIN, queued bytes lost). Completes when closed.</summary>
+    public Task AbortAsync()
+    {
+        Abort();
+        return Completion;
+    }
+
+    private void Abort()
+    {
+        _aborted = true;
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception)
+        {
+            // Already closed.
+        }
+        _socket.Close();
+        TryCancel(_readCts);
+        TryCancel(_lifetimeCts);
+    }
+
+    private static void TryCancel(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session has already closed.
+        }
+    }
+
+    /// <summary>Waits for an action named <paramref name="name"/> from this session (already received or arriving later).</summary>
+    public Task<FakeReceivedAction> WaitForActionAsync(string name, Func<AmiMessage, bool>? match = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _server.WaitForAsync(() => ReceivedActions.FirstOrDefault(a => a.Is(name) && (match is null || match(a.Message))),
+            $"action '{name}' from session {Id}", timeout, cancellationToken);
+
+    /// <summary>Prints id, endpoint and state.</summary>
+    public override string ToString() => $"FakeAmiSession({Id}, {RemoteEndPoint}, {(IsAuthenticated ? "user " + Username : "not logged in")}{(IsConnected ? "" : ", closed")})";
+
+    internal bool WantsEvent(FakeAmiPermissions eventClass)
+    {
+        if (!_authenticated || IsSilent || !IsConnected)
+        {
+            return false;
+        }
+        int c = (int)eventClass;
+        return (Volatile.Read(ref _readPermissions) & c) == c && (Volatile.Read(ref _eventMask) & c) == c;
+    }
+
+    internal ValueTask<bool> EnqueueAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) => _writer.EnqueueAsync(bytes, cancellationToken);
+
+    internal Task RunOnWriterAsync(Func<Stream, CancellationToken, Task> work, CancellationToken cancellationToken) => _writer.RunAsync(work, cancellationToken);
+
+    internal void CountWritten(long bytes) => _writer.CountWritten(bytes);
+
+    internal void SetEventMask(FakeAmiPermissions mask) => Volatile.Write(ref _eventMask, (int)mask);
+
+    internal void MarkAuthenticated(FakeAmiUser user)
+    {
+        Volatile.Write(ref _username, user.Username);
+        Volatile.Write(ref _readPermissions, (int)user.Read);
+        Volatile.Write(ref _writePermissions, (int)user.Write);
+        _authenticated = true;
+        _server.NotifyChanged();
+    }
+
+    internal async Task RunAsync()
+    {
+        Stream? stream = null;
+        Task writerTask = Task.CompletedTask;
+        try
+        {
+            _socket.NoDelay = true;
+            stream = new NetworkStream(_socket, ownsSocket: false);
+            if (_server.Certificate is { } certificate)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_readCts.Token, _lifetimeCts.Token);
+                handshake.CancelAfter(TlsHandshakeTimeout);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = certificate,
+                    ClientCertificateRequired = false,
+                }, handshake.Token).ConfigureAwait(false);
+            }
+            writerTask = RunWriterAsync(stream);
+            await _writer.EnqueueAsync(Encoding.ASCII.GetBytes($"Asterisk Call Manager/{_server.Options.AmiVersion}\r\n")).ConfigureAwait(false);
+            using var authTimer = new CancellationTokenSource(_server.Options.AuthTimeout);
+            using var registration = authTimer.Token.Register(() =>
+            {
+                if (!_authenticated)
+                {
+                    TryCancel(_readCts);
+                }
+            });
+            await ReadLoopAsync(stream).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Connection failures (reset, handshake failure, cancellation) end the session; they are not errors of the server.
+        }
+        finally
+        {
+            _readLoopEnded = true;
+            _writer.Complete();
+            if (!_aborted)
+            {
+                try
+                {
+                    await writerTask.WaitAsync(GracefulCloseTimeout).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // The client stopped reading: give up on what is queued.
+                }
+            }
+            TryCancel(_lifetimeCts);
+            await writerTask.ConfigureAwait(false);
+            try
+            {
+                if (!_aborted)
+                {
+                    _socket.Shutdown(SocketShutdown.Both);
+                }
+            }
+            catch (Exception)
+            {
+                // Already reset by the peer.
+            }
+            _socket.Close();
+            if (stream is not null)
+            {
+                try
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Disposing a broken SslStream may throw; the socket is closed anyway.
+                }
+            }
+            _readCts.Dispose();
+            _closed.TrySetResult();
+            _server.OnSessionClosed(this);
+            _lifetimeCts.Dispose();
+        }
+    }
+
+    // When the writer stops on its own (write error, write timeout), the connection is dead: drop it as Asterisk does.
+    private async Task RunWriterAsync(Stream stream)
+    {
+        await _writer.WriteLoopAsync(stream, _lifetimeCts.Token).ConfigureAwait(false);
+        if (!_readLoopEnded)
+        {
+            Abort();
+        }
+    }
+
+    private async Task ReadLoopAsync(Stream stream)
+    {
+        var reader = new AsteriskLineReader();
+        var buffer = new byte[4096];
+        int start = 0, end = 0;
+        var lines = new List<byte[]>();
+        bool headerLoss = false;
+        var token = _readCts.Token;
+        while (true)
+        {
+            while (reader.TryReadLine(out var line))
+            {
+                if (line.Length > 0)
+                {
+                    if (lines.Count < MaxLines)
+                    {
+                        lines.Add(line);
+                    }
+                    else
+                    {
+                        headerLoss = true;
+                    }
+                    continue;
+                }
+                bool keepGoing = true;
+                if (headerLoss)
+                {
+                    await WriteParseErrorAsync(lines, "Too many lines in message or allocation failure").ConfigureAwait(false);
+                }
+                else if (reader.LineTooLong)
+                {
+                    await WriteParseErrorAsync(lines, "Failed to parse message: line too long").ConfigureAwait(false);
+                    reader.LineTooLong = false;
+                }
+                else
+                {
+                    keepGoing = await ProcessMessageAsync(lines).ConfigureAwait(false);
+                }
+                lines.Clear();
+                headerLoss = false;
+                if (!keepGoing)
+                {
+                    return;
+                }
+            }
+            if (start == end)
+            {
+                int n = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    return;
+                }
+                start = 0;
+                end = n;
+            }
+            start += reader.Fill(buffer.AsSpan(start, end - start));
+        }
+    }
+
+    private async ValueTask WriteParseErrorAsync(List<byte[]> lines, string error)
+    {
+        if (IsSilent)
+        {
+            return;
+        }
+        var message = ToMessage(lines);
+        await _writer.EnqueueAsync(FrameBuilder.Response("Error", HeaderValue(message, "ActionID"), error)).ConfigureAwait(false);
+    }
+
+    // Runs one action; false when the session must close (Logoff, failed login, a handler's request).
+    private async ValueTask<bool> ProcessMessageAsync(List<byte[]> lines)
+    {
+        var message = ToMessage(lines);
+        string action = ActionNameOf(message);
+        if (lines.Count > 0)
+        {
+            var record = _server.Record(Id, action, message);
+            lock (_gate)
+            {
+                _received.Enqueue(record);
+                while (_received.Count > _server.Options.MaxRecordedActions)
+                {
+                    _received.Dequeue();
+                }
+            }
+            _server.NotifyChanged();
+        }
+        if (IsSilent)
+        {
+            return true;
+        }
+        var delay = _responseDelay ?? _server.Faults.ResponseDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, _readCts.Token).ConfigureAwait(false);
+        }
+        string? actionId = HeaderValue(message, "ActionID");
+        if (action.Length == 0)
+        {
+            await _writer.EnqueueAsync(FrameBuilder.Response("Error", actionId, "Missing action in request")).ConfigureAwait(false);
+            return true;
+        }
+        if (!_authenticated && !IsOneOf(action, "Login", "Logoff", "Challenge"))
+        {
+            await _writer.EnqueueAsync(FrameBuilder.Response("Error", actionId, "Permission denied")).ConfigureAwait(false);
+            return true;
+        }
+        var context = new FakeActionContext(_server, this, message, action, _readCts.Token);
+        var custom = _server.FindHandler(action);
+        FakeAmiPermissions required = custom?.Required ?? BuiltInActions.RequiredPermission(action) ?? FakeAmiPermissions.None;
+        if (custom is null && !BuiltInActions.IsKnown(action))
+        {
+            await _writer.EnqueueAsync(FrameBuilder.Response("Error", actionId, BuiltInActions.UnknownActionMessage(action))).ConfigureAwait(false);
+            return true;
+        }
+        if (required != FakeAmiPermissions.None && ((int)WritePermissions & (int)required) == 0)
+        {
+            await _writer.EnqueueAsync(FrameBuilder.Response("Error", actionId, "Permission denied")).ConfigureAwait(false);
+            return true;
+        }
+        if (custom is not null)
+        {
+            AmiMessage? reply;
+            try
+            {
+                reply = await custom.Handler(context).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_readCts.IsCancellationRequested)
+            {
+                _server.RecordHandlerError(ex);
+                reply = context.Error($"Fake Asterisk handler for '{action}' failed: {ex.GetType().Name}");
+            }
+            if (reply is not null)
+            {
+                await _writer.EnqueueAsync(reply.ToWireBytes()).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await BuiltInActions.TryRunAsync(context).ConfigureAwait(false);
+        }
+        return !context.CloseRequested;
+    }
+
+    internal static AmiMessage ToMessage(List<byte[]> lines)
+    {
+        int size = 0;
+        foreach (var line in lines)
+        {
+            size += line.Length + 2;
+        }
+        var frame = new byte[size];
+        int p = 0;
+        foreach (var line in lines)
+        {
+            line.CopyTo(frame, p);
+            p += line.Length;
+            frame[p++] = (byte)'\r';
+            frame[p++] = (byte)'\n';
+        }
+        return AmiMessage.FromFrame(frame);
+    }
+
+    /// <summary>The first header's value with leading blanks skipped (Asterisk's astman_get_header); null when absent.</summary>
+    internal static string? HeaderValue(AmiMessage message, string name)
+    {
+        int i = message.IndexOf(name);
+        return i < 0 ? null : message.ValueAt(i).TrimStart(' ', '\t');
+    }
+
+    // Asterisk reads the action name skipping empty Action headers.
+    private static string ActionNameOf(AmiMessage message)
+    {
+        for (int i = message.IndexOf("Action"); i >= 0; i = message.IndexOf("Action", i + 1))
+        {
+            string value = message.ValueAt(i).TrimStart(' ', '\t');
+            if (value.Length > 0)
+            {
+                return value;
+            }
+        }
+        return "";
+    }
+
+    private static bool IsOneOf(string action, params string[] names) => names.Any(n => string.Equals(action, n, StringComparison.OrdinalIgnoreCase));
+}

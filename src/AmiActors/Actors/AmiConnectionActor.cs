@@ -1,0 +1,797 @@
+using System.Buffers;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using AmiActors.Protocol;
+
+namespace AmiActors.Actors;
+
+/// <summary>
+/// Owns one server's connection: connect, banner, login, heartbeat, reconnect with backoff; serializes actions onto the
+/// socket (coalescing writes while one is unacknowledged) and routes what comes back: responses and ActionID-tagged events to
+/// their correlation actor, every other event to the event router. Runs no user code.
+/// </summary>
+internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
+{
+    /// <summary>Stop gracefully: refuse new actions, let in-flight ones finish (up to drain-timeout), Logoff, close, reply <see cref="Drained"/> and stop.</summary>
+    public sealed record Drain(TimeSpan DrainTimeout);
+
+    /// <summary>Reply to <see cref="Drain"/>.</summary>
+    public sealed record Drained(string ServerId);
+
+    /// <summary>Makes the actor throw, as a bug would (for supervision tests and fault injection).</summary>
+    public sealed record InjectFailure(string Message);
+
+    /// <summary>Tells the manager about a state change (and the AMI version of the current session).</summary>
+    public sealed record StatusChanged(ConnectionStateChanged Change, string? AmiVersion);
+
+    /// <summary>Survives restarts of the actor (the manager creates one per server): keeps backoff and incarnations monotonic.</summary>
+    internal sealed class History
+    {
+        public long Incarnation;
+        public int Crashes;
+        public AmiConnectionState LastState = AmiConnectionState.Connecting;
+    }
+
+    private sealed record StageTimeout(string Stage, TimeSpan After);
+    private sealed class ReconnectTick { public static readonly ReconnectTick Instance = new(); }
+    private sealed class HeartbeatTick { public static readonly HeartbeatTick Instance = new(); }
+    private sealed class HeartbeatTimeout { public static readonly HeartbeatTimeout Instance = new(); }
+    private sealed class StableTick { public static readonly StableTick Instance = new(); }
+    private sealed class BufferExpiryTick { public static readonly BufferExpiryTick Instance = new(); }
+    private sealed class DrainTimeoutTick { public static readonly DrainTimeoutTick Instance = new(); }
+    private sealed class LogoffTimeoutTick { public static readonly LogoffTimeoutTick Instance = new(); }
+
+    private const string StageKey = "stage";
+    private const string ReconnectKey = "reconnect";
+    private const string HeartbeatKey = "heartbeat";
+    private const string HeartbeatTimeoutKey = "heartbeat-timeout";
+    private const string StableKey = "stable";
+    private const string BufferExpiryKey = "buffer-expiry";
+    private const string DrainKey = "drain";
+    private const string LogoffKey = "logoff";
+
+    private readonly record struct Pending(IActorRef Correlation, IActorRef Asker, string ActionName);
+
+    private sealed record Buffered(AmiAction Action, IActorRef Asker, DateTimeOffset Deadline, TimeSpan Timeout, TimeSpan? OriginateTimeout);
+
+    private readonly AmiServerDefinition _server;
+    private readonly AmiSettings _settings;
+    private readonly IActorRef _router;
+    private readonly History _history;
+    private readonly ILoggingAdapter _log;
+    private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private readonly List<Buffered> _buffer = new();
+    private readonly OutboundBuffer _outbound = new();
+    private readonly Random _random = new();
+    private readonly TimeSpan _actionTimeout;
+
+    private AmiConnectionState _state;
+    private IActorRef? _transport;
+    private AmiParser? _parser;
+    private bool _writing;
+    private long _incarnation;
+    private long _counter;
+    private string _idPrefix = "";
+    private string? _challengeId;
+    private string? _loginId;
+    private string? _pingId;
+    private string? _logoffId;
+    private string? _amiVersion;
+    private string? _authFailure;
+    private int _attempts;
+    private DateTimeOffset _lastReceive;
+    private bool _stopping;
+    private IActorRef? _drainReplyTo;
+    private string _stopReason = "the connection actor stopped";
+
+    public AmiConnectionActor(AmiServerDefinition server, AmiSettings settings, IActorRef router, History history)
+    {
+        _server = server;
+        _settings = settings;
+        _router = router;
+        _history = history;
+        _log = Context.GetLogger();
+        _state = history.LastState;
+        _actionTimeout = server.ActionTimeout ?? settings.DefaultActionTimeout;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(AmiServerDefinition server, AmiSettings settings, IActorRef router, History history) =>
+        Akka.Actor.Props.Create(() => new AmiConnectionActor(server, settings, router, history));
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    protected override void PreStart() => Connect();
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _history.Crashes++;
+        _stopReason = $"internal error in the connection actor ({reason.GetType().Name})";
+        _log.Error(reason, "AMI server '{0}': connection actor failed while handling {1}; restarting with backoff", _server.Id, message?.GetType().Name ?? "?");
+        base.PreRestart(reason, message);
+    }
+
+    protected override void PostRestart(Exception reason)
+    {
+        // Do not reconnect at once after a bug: wait a backoff that grows with consecutive crashes.
+        var delay = Backoff(_history.Crashes);
+        SetState(AmiConnectionState.Reconnecting, $"restarted after an internal error; reconnecting in {delay.TotalMilliseconds:0} ms");
+        Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+    }
+
+    protected override void PostStop()
+    {
+        // Children (correlation actors) die with this actor: answer their askers here so no one waits for nothing.
+        foreach (var p in _pending.Values)
+        {
+            p.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_server.Id, p.ActionName, _stopReason)));
+        }
+        _pending.Clear();
+        FailBuffered(b => new AmiConnectionLostException(_server.Id, b.Action.Name, _stopReason));
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case AmiTransport.Received r:
+                if (Sender.Equals(_transport))
+                {
+                    OnReceived(r.Data);
+                }
+                break;
+            case AmiManager.SendAction send:
+                OnSendAction(send, Sender);
+                break;
+            case AmiCorrelationActor.Done done:
+                OnActionDone(done.ActionId);
+                break;
+            case AmiTransport.WriteAck:
+                if (Sender.Equals(_transport))
+                {
+                    _writing = false;
+                    Flush();
+                }
+                break;
+            case AmiTransport.Connected:
+                if (Sender.Equals(_transport))
+                {
+                    SetState(AmiConnectionState.AwaitingBanner, null);
+                    StartStage("banner", _settings.BannerTimeout);
+                }
+                break;
+            case AmiTransport.Closed closed:
+                if (Sender.Equals(_transport))
+                {
+                    _transport = null;
+                    LoseConnection(closed.Reason);
+                }
+                break;
+            case StageTimeout t:
+                LoseConnection($"{t.Stage} timed out after {t.After.TotalMilliseconds:0} ms");
+                break;
+            case HeartbeatTick:
+                OnHeartbeatTick();
+                break;
+            case HeartbeatTimeout:
+                LoseConnection($"no reply to the heartbeat Ping within {_settings.HeartbeatTimeout.TotalMilliseconds:0} ms");
+                break;
+            case ReconnectTick:
+                if (_transport is null && !_stopping)
+                {
+                    Connect();
+                }
+                break;
+            case StableTick:
+                _attempts = 0;
+                _history.Crashes = 0;
+                break;
+            case BufferExpiryTick:
+                ExpireBuffered();
+                break;
+            case Drain drain:
+                OnDrain(drain, Sender);
+                break;
+            case DrainTimeoutTick:
+                if (_state == AmiConnectionState.Connected && _logoffId is null)
+                {
+                    SendLogoff();
+                }
+                break;
+            case InjectFailure failure:
+                throw new InvalidOperationException(failure.Message);
+            case LogoffTimeoutTick:
+                FinishStop("Logoff was not answered in time");
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    // ---- connection lifecycle ----
+
+    private void Connect()
+    {
+        _incarnation = ++_history.Incarnation;
+        _idPrefix = _incarnation.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
+        _counter = 0;
+        _challengeId = _loginId = _pingId = _logoffId = null;
+        _parser = new AmiParser(new AmiParserOptions { MaxFrameSize = _settings.MaxFrameSize, ExpectBanner = true });
+        _outbound.Clear();
+        _writing = false;
+        var timeout = _server.ConnectTimeout ?? _settings.ConnectTimeout;
+        var options = new AmiTransport.Options(_server.Host, _server.Port, timeout, _server.UseTls, _server.TlsServerName, _server.AcceptInvalidCertificate);
+        _transport = Context.ActorOf(AmiTransport.Props(options), "transport-" + _incarnation);
+        SetState(AmiConnectionState.Connecting, null);
+        // The transport has its own connect timeout; this one also covers a TLS handshake that never ends.
+        StartStage("connect", timeout + TimeSpan.FromSeconds(1));
+    }
+
+    private void StartStage(string stage, TimeSpan after) => Timers.StartSingleTimer(StageKey, new StageTimeout(stage, after), after);
+
+    private void BeginLogin()
+    {
+        SetState(AmiConnectionState.Authenticating, null);
+        StartStage("login", _server.LoginTimeout ?? _settings.LoginTimeout);
+        if (_server.AuthType == AmiAuthType.Md5)
+        {
+            _challengeId = _idPrefix + "c";
+            WriteInternal(new AmiAction("Challenge", ("AuthType", "MD5")), _challengeId);
+        }
+        else
+        {
+            SendLogin(key: null);
+        }
+    }
+
+    private void SendLogin(string? key)
+    {
+        var headers = new List<AmiHeader> { new("Username", _server.Username) };
+        if (key is null)
+        {
+            headers.Add(new AmiHeader("Secret", _server.Secret));
+        }
+        else
+        {
+            headers.Add(new AmiHeader("AuthType", "MD5"));
+            headers.Add(new AmiHeader("Key", key));
+        }
+        if (_server.EventMask is { } mask)
+        {
+            headers.Add(new AmiHeader("Events", mask));
+        }
+        _loginId = _idPrefix + "l";
+        WriteInternal(new AmiAction("Login", headers), _loginId);
+    }
+
+    private void OnLoggedIn()
+    {
+        Timers.Cancel(StageKey);
+        _loginId = null;
+        _authFailure = null;
+        SetState(AmiConnectionState.Connected, null);
+        Timers.StartSingleTimer(StableKey, StableTick.Instance, _settings.ResetAfter);
+        _lastReceive = Now;
+        if (_settings.HeartbeatInterval is { } interval)
+        {
+            Timers.StartSingleTimer(HeartbeatKey, HeartbeatTick.Instance, interval);
+        }
+        FlushBuffered();
+    }
+
+    private void OnAuthenticationFailed(string? serverMessage)
+    {
+        _authFailure = serverMessage ?? "no message";
+        var reason = $"the server rejected the login of user '{_server.Username}': {_authFailure}";
+        _log.Warning("AMI server '{0}': {1}", _server.Id, reason);
+        FailBuffered(b => new AmiAuthenticationException(_server.Id, _server.Username, _authFailure));
+        CloseTransport(abort: true);
+        FailPending(reason);
+        Timers.Cancel(StageKey);
+        _attempts++;
+        if (GiveUp(reason))
+        {
+            return;
+        }
+        var delay = Max(_settings.AuthenticationFailureBackoff, Backoff(_attempts));
+        SetState(AmiConnectionState.AuthenticationFailed, $"{reason}; next attempt in {delay.TotalMilliseconds:0} ms");
+        Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+    }
+
+    // The connection is gone (closed, timed out, dead, corrupt): fail what is in flight, then reconnect after a backoff.
+    private void LoseConnection(string reason)
+    {
+        CloseTransport(abort: true);
+        Timers.Cancel(StageKey);
+        Timers.Cancel(HeartbeatKey);
+        Timers.Cancel(HeartbeatTimeoutKey);
+        Timers.Cancel(StableKey);
+        FailPending(reason);
+        if (_stopping)
+        {
+            FinishStop(reason);
+            return;
+        }
+        _attempts++;
+        if (GiveUp(reason))
+        {
+            return;
+        }
+        var delay = Backoff(_attempts);
+        _log.Info("AMI server '{0}': {1}; reconnecting in {2} ms", _server.Id, reason, (int)delay.TotalMilliseconds);
+        SetState(AmiConnectionState.Reconnecting, reason);
+        Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+    }
+
+    private bool GiveUp(string reason)
+    {
+        if (_settings.MaxAttempts <= 0 || _attempts < _settings.MaxAttempts)
+        {
+            return false;
+        }
+        SetState(AmiConnectionState.Stopped, $"{reason}; giving up after {_attempts} consecutive failed attempts (ami.reconnect.max-attempts)");
+        FailBuffered(b => new AmiNotConnectedException(_server.Id, b.Action.Name, AmiConnectionState.Stopped));
+        return true;
+    }
+
+    private void CloseTransport(bool abort)
+    {
+        if (_transport is not null)
+        {
+            _transport.Tell(new AmiTransport.Close(abort));
+            _transport = null;
+        }
+        _parser = null;
+        _outbound.Clear();
+        _writing = false;
+        _pingId = null;
+    }
+
+    private void FailPending(string reason)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+        var lost = new AmiCorrelationActor.ConnectionLost(reason);
+        foreach (var p in _pending.Values)
+        {
+            p.Correlation.Tell(lost);
+        }
+        _pending.Clear();
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        double min = _settings.MinBackoff.TotalMilliseconds;
+        double max = _settings.MaxBackoff.TotalMilliseconds;
+        double exp = Math.Min(max, min * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30)));
+        double jitter = 1 + _random.NextDouble() * _settings.RandomFactor;
+        return TimeSpan.FromMilliseconds(exp * jitter);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private void SetState(AmiConnectionState state, string? reason)
+    {
+        if (state == _state && reason is null)
+        {
+            return;
+        }
+        var change = new ConnectionStateChanged(_server.Id, _state, state, reason);
+        _state = state;
+        _history.LastState = state;
+        Context.System.EventStream.Publish(change);
+        Context.Parent.Tell(new StatusChanged(change, _amiVersion));
+    }
+
+    // ---- heartbeat ----
+
+    private void OnHeartbeatTick()
+    {
+        if (_state != AmiConnectionState.Connected || _settings.HeartbeatInterval is not { } interval || _pingId is not null)
+        {
+            return;
+        }
+        var idle = Now - _lastReceive;
+        if (idle < interval)
+        {
+            Timers.StartSingleTimer(HeartbeatKey, HeartbeatTick.Instance, interval - idle);
+            return;
+        }
+        _pingId = _idPrefix + "h" + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        WriteInternal(new AmiAction("Ping"), _pingId);
+        Timers.StartSingleTimer(HeartbeatTimeoutKey, HeartbeatTimeout.Instance, _settings.HeartbeatTimeout);
+    }
+
+    private void OnHeartbeatReply()
+    {
+        _pingId = null;
+        Timers.Cancel(HeartbeatTimeoutKey);
+        if (_settings.HeartbeatInterval is { } interval)
+        {
+            Timers.StartSingleTimer(HeartbeatKey, HeartbeatTick.Instance, interval);
+        }
+    }
+
+    // ---- inbound ----
+
+    private void OnReceived(ByteString data)
+    {
+        _lastReceive = Now;
+        List<AmiMessage>? events = null;
+        {
+            ReadOnlySpan<byte> input = data.ToReadOnlySpan();
+            while (_parser is { } parser)
+            {
+                var status = parser.Read(ref input, out var message, out var error);
+                if (status == AmiReadStatus.NeedMoreData)
+                {
+                    break;
+                }
+                if (status == AmiReadStatus.Error)
+                {
+                    _log.Error("AMI server '{0}': {1}; resetting the connection", _server.Id, error);
+                    RouteBatch(ref events);
+                    LoseConnection($"protocol error: {error.Code}");
+                    return;
+                }
+                OnFrame(message!, ref events);
+            }
+        }
+        RouteBatch(ref events);
+    }
+
+    private void RouteBatch(ref List<AmiMessage>? events)
+    {
+        if (events is not null)
+        {
+            _router.Tell(new AmiEventRouterActor.RouteEvents(_server.Id, events));
+            events = null;
+        }
+    }
+
+    private void OnFrame(AmiMessage message, ref List<AmiMessage>? events)
+    {
+        switch (message.Kind)
+        {
+            case AmiMessageKind.Event:
+                if (_pending.Count > 0 && message.ActionId is { } eventActionId && _pending.TryGetValue(eventActionId, out var owner))
+                {
+                    owner.Correlation.Tell(message);
+                }
+                else
+                {
+                    (events ??= new List<AmiMessage>()).Add(message);
+                }
+                return;
+            case AmiMessageKind.Banner:
+                if (_state == AmiConnectionState.AwaitingBanner)
+                {
+                    _amiVersion = message.BannerVersion;
+                    BeginLogin();
+                }
+                return;
+        }
+
+        string? actionId = message.ActionId;
+        if (actionId is null)
+        {
+            _log.Debug("AMI server '{0}': {1} without ActionID ignored", _server.Id, message);
+            return;
+        }
+        if (_pending.TryGetValue(actionId, out var pending))
+        {
+            pending.Correlation.Tell(message);
+            return;
+        }
+        if (actionId == _loginId)
+        {
+            if (message.IsSuccess)
+            {
+                OnLoggedIn();
+            }
+            else
+            {
+                OnAuthenticationFailed(message.ResponseMessage);
+            }
+        }
+        else if (actionId == _challengeId)
+        {
+            _challengeId = null;
+            if (message.IsSuccess && message.Get("Challenge") is { } challenge)
+            {
+                SendLogin(AmiAuth.ComputeMd5Key(challenge, _server.Secret));
+            }
+            else
+            {
+                OnAuthenticationFailed($"MD5 challenge refused: {message.ResponseMessage ?? "no message"}");
+            }
+        }
+        else if (actionId == _pingId)
+        {
+            OnHeartbeatReply();
+        }
+        else if (actionId == _logoffId)
+        {
+            FinishStop("logged off");
+        }
+        else
+        {
+            _log.Debug("AMI server '{0}': late or unknown reply for ActionID {1} dropped", _server.Id, actionId);
+        }
+    }
+
+    // ---- outbound ----
+
+    private void OnSendAction(AmiManager.SendAction send, IActorRef asker)
+    {
+        var action = send.Action;
+        if (_stopping)
+        {
+            asker.Tell(new Status.Failure(new AmiNotConnectedException(_server.Id, action.Name, AmiConnectionState.Stopped)));
+            return;
+        }
+        var timeout = send.Timeout is { } t && t > TimeSpan.Zero ? t : _actionTimeout;
+        TimeSpan? originateTimeout = IsAsyncOriginate(action) ? send.Timeout ?? _settings.OriginateTimeout : null;
+        if (_state == AmiConnectionState.Connected)
+        {
+            SendNow(action, asker, timeout, originateTimeout);
+            return;
+        }
+        try
+        {
+            AmiWriter.Validate(action, "0.0");
+        }
+        catch (AmiActionValidationException e)
+        {
+            asker.Tell(new Status.Failure(e));
+            return;
+        }
+        Exception? refusal = _state switch
+        {
+            AmiConnectionState.AuthenticationFailed => new AmiAuthenticationException(_server.Id, _server.Username, _authFailure),
+            AmiConnectionState.Stopped => new AmiNotConnectedException(_server.Id, action.Name, _state),
+            _ when _settings.WhenDisconnected == AmiDisconnectedPolicy.Fail => new AmiNotConnectedException(_server.Id, action.Name, _state),
+            _ when _buffer.Count >= _settings.DisconnectedBufferSize => new AmiBackpressureException(_server.Id, action.Name, "disconnected-buffer", _settings.DisconnectedBufferSize),
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            asker.Tell(new Status.Failure(refusal));
+            return;
+        }
+        _buffer.Add(new Buffered(action, asker, Now + timeout, timeout, originateTimeout));
+        if (_buffer.Count == 1)
+        {
+            Timers.StartSingleTimer(BufferExpiryKey, BufferExpiryTick.Instance, timeout);
+        }
+    }
+
+    private static bool IsAsyncOriginate(AmiAction action)
+    {
+        if (!string.Equals(action.Name, "Originate", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        string? value = action.Get("Async");
+        return value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("yes", StringComparison.OrdinalIgnoreCase)
+            || value == "1" || value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("y", StringComparison.OrdinalIgnoreCase) || value.Equals("t", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private void SendNow(AmiAction action, IActorRef asker, TimeSpan timeout, TimeSpan? originateTimeout)
+    {
+        if (_pending.Count >= _settings.MaxInFlight)
+        {
+            asker.Tell(new Status.Failure(new AmiBackpressureException(_server.Id, action.Name, "max-in-flight", _settings.MaxInFlight)));
+            return;
+        }
+        string actionId = _idPrefix + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        int before = _outbound.Count;
+        try
+        {
+            AmiWriter.Write(action, actionId, _outbound);
+        }
+        catch (AmiActionValidationException e)
+        {
+            asker.Tell(new Status.Failure(e));
+            return;
+        }
+        if (_outbound.Count > _settings.MaxOutboundQueueBytes && before > 0)
+        {
+            _outbound.Truncate(before);
+            asker.Tell(new Status.Failure(new AmiBackpressureException(_server.Id, action.Name, "outbound-queue", _settings.MaxOutboundQueueBytes)));
+            return;
+        }
+        var correlation = Context.ActorOf(AmiCorrelationActor.Props(
+            new AmiCorrelationActor.Request(_server.Id, action.Name, actionId, asker, timeout, originateTimeout, _router)));
+        _pending.Add(actionId, new Pending(correlation, asker, action.Name));
+        Flush();
+    }
+
+    private void WriteInternal(AmiAction action, string actionId)
+    {
+        AmiWriter.Write(action, actionId, _outbound);
+        Flush();
+    }
+
+    private void Flush()
+    {
+        if (_writing || _outbound.Count == 0 || _transport is null)
+        {
+            return;
+        }
+        _transport.Tell(new AmiTransport.Write(_outbound.TakeByteString()));
+        _writing = true;
+    }
+
+    private void OnActionDone(string actionId)
+    {
+        _pending.Remove(actionId);
+        if (_stopping && _pending.Count == 0 && _state == AmiConnectionState.Connected && _logoffId is null)
+        {
+            SendLogoff();
+        }
+    }
+
+    private void FlushBuffered()
+    {
+        if (_buffer.Count == 0)
+        {
+            return;
+        }
+        Timers.Cancel(BufferExpiryKey);
+        var now = Now;
+        var items = _buffer.ToArray();
+        _buffer.Clear();
+        foreach (var b in items)
+        {
+            var remaining = b.Deadline - now;
+            if (remaining <= TimeSpan.Zero)
+            {
+                b.Asker.Tell(new Status.Failure(BufferedTimeout(b)));
+                continue;
+            }
+            SendNow(b.Action, b.Asker, remaining, b.OriginateTimeout);
+        }
+    }
+
+    private AmiActionTimeoutException BufferedTimeout(Buffered b) =>
+        new(_server.Id, b.Action.Name, "-", b.Timeout, "the connection (the action was buffered while disconnected)");
+
+    private void ExpireBuffered()
+    {
+        var now = Now;
+        DateTimeOffset? next = null;
+        for (int i = _buffer.Count - 1; i >= 0; i--)
+        {
+            var b = _buffer[i];
+            if (b.Deadline <= now)
+            {
+                _buffer.RemoveAt(i);
+                b.Asker.Tell(new Status.Failure(BufferedTimeout(b)));
+            }
+            else if (next is null || b.Deadline < next)
+            {
+                next = b.Deadline;
+            }
+        }
+        if (next is { } n)
+        {
+            Timers.StartSingleTimer(BufferExpiryKey, BufferExpiryTick.Instance, n - now);
+        }
+    }
+
+    private void FailBuffered(Func<Buffered, Exception> error)
+    {
+        if (_buffer.Count == 0)
+        {
+            return;
+        }
+        foreach (var b in _buffer)
+        {
+            b.Asker.Tell(new Status.Failure(error(b)));
+        }
+        _buffer.Clear();
+        Timers.Cancel(BufferExpiryKey);
+    }
+
+    // ---- graceful stop ----
+
+    private void OnDrain(Drain drain, IActorRef replyTo)
+    {
+        _drainReplyTo = replyTo;
+        if (_stopping)
+        {
+            return;
+        }
+        _stopping = true;
+        Timers.Cancel(ReconnectKey);
+        FailBuffered(b => new AmiNotConnectedException(_server.Id, b.Action.Name, AmiConnectionState.Stopped));
+        if (_state != AmiConnectionState.Connected || _transport is null)
+        {
+            FinishStop("stopped");
+            return;
+        }
+        if (_pending.Count == 0)
+        {
+            SendLogoff();
+        }
+        else
+        {
+            Timers.StartSingleTimer(DrainKey, DrainTimeoutTick.Instance, drain.DrainTimeout);
+        }
+    }
+
+    private void SendLogoff()
+    {
+        Timers.Cancel(DrainKey);
+        Timers.Cancel(HeartbeatKey);
+        Timers.Cancel(HeartbeatTimeoutKey);
+        _logoffId = _idPrefix + "o";
+        WriteInternal(new AmiAction("Logoff"), _logoffId);
+        Timers.StartSingleTimer(LogoffKey, LogoffTimeoutTick.Instance, _settings.LogoffTimeout);
+    }
+
+    private void FinishStop(string reason)
+    {
+        _stopReason = $"the connection was stopped ({reason})";
+        CloseTransport(abort: false);
+        Timers.CancelAll();
+        SetState(AmiConnectionState.Stopped, reason);
+        _drainReplyTo?.Tell(new Drained(_server.Id));
+        Context.Stop(Self);
+    }
+
+    /// <summary>The outbound bytes: actions serialized while a write is unacknowledged are sent together in the next write.</summary>
+    private sealed class OutboundBuffer : IBufferWriter<byte>
+    {
+        private byte[] _buffer = new byte[4096];
+
+        public int Count { get; private set; }
+
+        public void Advance(int count) => Count += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsMemory(Count);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsSpan(Count);
+        }
+
+        public void Truncate(int count) => Count = count;
+
+        public void Clear()
+        {
+            Count = 0;
+            if (_buffer.Length > 256 * 1024)
+            {
+                _buffer = new byte[4096];
+            }
+        }
+
+        public ByteString TakeByteString()
+        {
+            var bytes = ByteString.CopyFrom(_buffer, 0, Count);
+            Count = 0;
+            return bytes;
+        }
+
+        private void Ensure(int sizeHint)
+        {
+            int need = Count + Math.Max(sizeHint, 1);
+            if (need > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, Math.Max(need, _buffer.Length * 2));
+            }
+        }
+    }
+}

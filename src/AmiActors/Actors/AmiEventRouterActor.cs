@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Event;
+using AmiActors.Protocol;
+
+namespace AmiActors.Actors;
+
+/// <summary>Per-server counters of events dropped because a subscriber or stream was too slow (one per actor system).</summary>
+internal sealed class AmiEventDrops : IExtension
+{
+    private readonly ConcurrentDictionary<string, StrongBox> _counters = new(StringComparer.Ordinal);
+
+    public static AmiEventDrops Get(ActorSystem system) => system.WithExtension<AmiEventDrops, Provider>();
+
+    public void Add(string serverId, long count = 1) => Interlocked.Add(ref _counters.GetOrAdd(serverId, static _ => new StrongBox()).Value, count);
+
+    public long Read(string serverId) => _counters.TryGetValue(serverId, out var box) ? Interlocked.Read(ref box.Value) : 0;
+
+    private sealed class StrongBox
+    {
+        public long Value;
+    }
+
+    private sealed class Provider : ExtensionIdProvider<AmiEventDrops>
+    {
+        public override AmiEventDrops CreateExtension(ExtendedActorSystem system) => new();
+    }
+}
+
+/// <summary>
+/// Wraps events as <see cref="AmiEventReceived"/>, publishes them to the EventStream (if configured) and delivers them to topic
+/// subscribers. Delivery is bounded per subscriber: when a local subscriber's mailbox already holds
+/// <c>subscriber-buffer-size</c> messages, the event is dropped for that subscriber and counted; the connection never waits.
+/// </summary>
+internal sealed class AmiEventRouterActor : UntypedActor
+{
+    /// <summary>Events received from one server in one read, in order.</summary>
+    public sealed record RouteEvents(string ServerId, IReadOnlyList<AmiMessage> Events)
+    {
+        public override string ToString() => $"RouteEvents({ServerId}, {Events.Count} events)";
+    }
+
+    private sealed record Filter(string? ServerId, HashSet<string>? Names)
+    {
+        public bool Matches(string serverId, string? name) =>
+            (ServerId is null || string.Equals(ServerId, serverId, StringComparison.Ordinal)) &&
+            (Names is null || (name is not null && Names.Contains(name)));
+
+        public bool SameScope(string? serverId, HashSet<string>? names) =>
+            string.Equals(ServerId, serverId, StringComparison.Ordinal) &&
+            (names is null || (Names is not null && Names.SetEquals(names)));
+    }
+
+    private sealed class Subscriber(IActorRef actor)
+    {
+        public IActorRef Actor { get; } = actor;
+        public ICell? Cell { get; } = actor is ActorRefWithCell withCell ? withCell.Underlying : null;
+        public List<Filter> Filters { get; } = new();
+        public bool WantsAllNames => Filters.Exists(f => f.Names is null);
+    }
+
+    private readonly AmiSettings _settings;
+    private readonly AmiEventDrops _drops;
+    private readonly EventStream _eventStream;
+    private readonly Dictionary<IActorRef, Subscriber> _byActor = new();
+    private Subscriber[] _subscribers = Array.Empty<Subscriber>();
+    private bool _anyNeedsName;
+
+    public AmiEventRouterActor(AmiSettings settings)
+    {
+        _settings = settings;
+        _drops = AmiEventDrops.Get(Context.System);
+        _eventStream = Context.System.EventStream;
+    }
+
+    public static Props Props(AmiSettings settings) => Akka.Actor.Props.Create(() => new AmiEventRouterActor(settings));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case RouteEvents batch:
+                Route(batch);
+                break;
+            case AmiManager.Subscribe s:
+                Subscribe(s);
+                Sender.Tell(new AmiManager.Subscribed(s.Subscriber));
+                break;
+            case AmiManager.Unsubscribe u:
+                Unsubscribe(u);
+                Sender.Tell(new AmiManager.Unsubscribed(u.Subscriber));
+                break;
+            case Terminated t:
+                if (_byActor.Remove(t.ActorRef))
+                {
+                    Rebuild();
+                }
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Route(RouteEvents batch)
+    {
+        var subscribers = _subscribers;
+        bool publish = _settings.PublishToEventStream;
+        int limit = _settings.SubscriberBufferSize;
+        long dropped = 0;
+        string serverId = batch.ServerId;
+        foreach (var e in batch.Events)
+        {
+            var wrapped = AmiEventReceived.Create(serverId, e);
+            if (publish)
+            {
+                _eventStream.Publish(wrapped);
+            }
+            if (subscribers.Length == 0)
+            {
+                continue;
+            }
+            string? name = _anyNeedsName ? e.EventName : null;
+            foreach (var s in subscribers)
+            {
+                if (!Matches(s, serverId, name))
+                {
+                    continue;
+                }
+                if (s.Cell is { } cell && cell.NumberOfMessages >= limit)
+                {
+                    dropped++;
+                    continue;
+                }
+                s.Actor.Tell(wrapped, ActorRefs.NoSender);
+            }
+        }
+        if (dropped > 0)
+        {
+            _drops.Add(serverId, dropped);
+        }
+    }
+
+    private static bool Matches(Subscriber s, string serverId, string? name)
+    {
+        var filters = s.Filters;
+        for (int i = 0; i < filters.Count; i++)
+        {
+            if (filters[i].Matches(serverId, name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void Subscribe(AmiManager.Subscribe s)
+    {
+        var names = ToSet(s.EventNames);
+        if (!_byActor.TryGetValue(s.Subscriber, out var sub))
+        {
+            sub = new Subscriber(s.Subscriber);
+            _byActor.Add(s.Subscriber, sub);
+            Context.Watch(s.Subscriber);
+        }
+        var existing = sub.Filters.Find(f => string.Equals(f.ServerId, s.ServerId, StringComparison.Ordinal));
+        if (existing is not null && (existing.Names is null || names is null))
+        {
+            sub.Filters.Remove(existing);
+            sub.Filters.Add(new Filter(s.ServerId, null));
+        }
+        else if (existing is not null)
+        {
+            existing.Names!.UnionWith(names!);
+        }
+        else
+        {
+            sub.Filters.Add(new Filter(s.ServerId, names));
+        }
+        Rebuild();
+    }
+
+    private void Unsubscribe(AmiManager.Unsubscribe u)
+    {
+        if (!_byActor.TryGetValue(u.Subscriber, out var sub))
+        {
+            return;
+        }
+        var names = ToSet(u.EventNames);
+        foreach (var f in sub.Filters.Where(f => string.Equals(f.ServerId, u.ServerId, StringComparison.Ordinal)).ToList())
+        {
+            if (names is null)
+            {
+                sub.Filters.Remove(f);
+            }
+            else if (f.Names is not null)
+            {
+                f.Names.ExceptWith(names);
+                if (f.Names.Count == 0)
+                {
+                    sub.Filters.Remove(f);
+                }
+            }
+        }
+        if (sub.Filters.Count == 0)
+        {
+            _byActor.Remove(u.Subscriber);
+            Context.Unwatch(u.Subscriber);
+        }
+        Rebuild();
+    }
+
+    private void Rebuild()
+    {
+        _subscribers = _byActor.Values.ToArray();
+        _anyNeedsName = _subscribers.Any(s => s.Filters.Exists(f => f.Names is not null));
+    }
+
+    private static HashSet<string>? ToSet(IReadOnlyList<string>? names) =>
+        names is null || names.Count == 0 ? null : new HashSet<string>(names, StringComparer.OrdinalIgnoreCase);
+}

@@ -1,0 +1,254 @@
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.Streams.Stage;
+using AmiActors.Actors;
+using AmiActors.Protocol;
+
+namespace AmiActors;
+
+/// <summary>
+/// The task-based facade over the manager actor. Create the manager with <see cref="Start"/> or wrap an existing one with <see cref="For"/>.
+/// </summary>
+public sealed class AmiClient : IAmiClient
+{
+    // Safety margin on Ask: the correlation actor enforces the real timeout and answers with AmiActionTimeoutException first.
+    private static readonly TimeSpan AskGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ActorSystem _system;
+
+    private AmiClient(IActorRef manager, ActorSystem system, AmiSettings settings)
+    {
+        Manager = manager;
+        _system = system;
+        Settings = settings;
+    }
+
+    /// <inheritdoc />
+    public IActorRef Manager { get; }
+
+    /// <summary>The settings in effect (used for default timeouts and buffer sizes).</summary>
+    public AmiSettings Settings { get; }
+
+    /// <summary>
+    /// Creates the manager actor (top-level, named <c>ami</c>, so <c>/user/ami</c>) with <paramref name="settings"/> (default: read
+    /// from the system's configuration with the embedded reference.conf as fallback) and returns a client for it. It connects to
+    /// every server of <see cref="AmiSettings.Servers"/>; a CoordinatedShutdown task drains and logs off on shutdown.
+    /// </summary>
+    public static AmiClient Start(ActorSystem system, AmiSettings? settings = null, string name = AmiManager.ActorName)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        settings ??= AmiSettings.FromSystem(system);
+        var manager = system.ActorOf(CreateManagerProps(settings), name);
+        return new AmiClient(manager, system, settings);
+    }
+
+    /// <summary>The Props of the manager actor, for hosting code that creates it itself (name it <see cref="AmiManager.ActorName"/>).</summary>
+    public static Props CreateManagerProps(AmiSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return AmiManagerActor.Props(settings);
+    }
+
+    /// <summary>A client for an existing manager actor. <paramref name="settings"/> defaults to the system's configuration.</summary>
+    public static AmiClient For(IActorRef manager, ActorSystem system, AmiSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        ArgumentNullException.ThrowIfNull(system);
+        return new AmiClient(manager, system, settings ?? AmiSettings.FromSystem(system));
+    }
+
+    /// <inheritdoc />
+    public async Task<AmiActionResult> SendAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var result = await SendRawAsync(serverId, action, timeout, cancellationToken).ConfigureAwait(false);
+        if (!result.IsSuccess && (result.Response.IsError || result.OriginateResponse is not null))
+        {
+            throw new AmiErrorResponseException(result, action.ActionName);
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<AmiActionResult> SendRawAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(serverId);
+        ArgumentNullException.ThrowIfNull(action);
+        var generic = action.ToAmiAction();
+        // Refuse unsafe actions here already: nothing is sent, the caller gets the precise reason.
+        AmiWriter.Validate(generic, "0.0");
+        var wait = (timeout ?? Settings.DefaultActionTimeout) + AskGrace;
+        if (timeout is null && string.Equals(generic.Name, "Originate", StringComparison.OrdinalIgnoreCase))
+        {
+            wait += Settings.OriginateTimeout;
+        }
+        object reply = await Manager.Ask(new AmiManager.SendAction(serverId, generic, timeout), wait, cancellationToken).ConfigureAwait(false);
+        return Unwrap<AmiActionResult>(reply);
+    }
+
+    /// <inheritdoc />
+    public async Task SubscribeAsync(IActorRef subscriber, string? serverId = null, params string[] eventNames)
+    {
+        Unwrap<AmiManager.Subscribed>(await Manager.Ask(new AmiManager.Subscribe(subscriber, serverId, eventNames), AdminTimeout).ConfigureAwait(false));
+    }
+
+    /// <inheritdoc />
+    public async Task UnsubscribeAsync(IActorRef subscriber, string? serverId = null, params string[] eventNames)
+    {
+        Unwrap<AmiManager.Unsubscribed>(await Manager.Ask(new AmiManager.Unsubscribe(subscriber, serverId, eventNames), AdminTimeout).ConfigureAwait(false));
+    }
+
+    /// <summary>Subscribes an actor to <see cref="ConnectionStateChanged"/> of one server (null: all).</summary>
+    public async Task SubscribeConnectionStateAsync(IActorRef subscriber, string? serverId = null)
+    {
+        Unwrap<AmiManager.Subscribed>(await Manager.Ask(new AmiManager.SubscribeConnectionState(subscriber, serverId), AdminTimeout).ConfigureAwait(false));
+    }
+
+    /// <inheritdoc />
+    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
+    {
+        if (bufferSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bufferSize), "The buffer must hold at least one event.");
+        }
+        if (overflowStrategy == OverflowStrategy.Backpressure)
+        {
+            throw new ArgumentException("Backpressure cannot apply to AMI events: the socket is never stalled. Choose a drop strategy or Fail.", nameof(overflowStrategy));
+        }
+        return Source.FromGraph(new AmiEventSource(Manager, AmiEventDrops.Get(_system), serverId, eventNames, bufferSize, overflowStrategy));
+    }
+
+    /// <inheritdoc />
+    public async Task AddServerAsync(AmiServerDefinition server, CancellationToken cancellationToken = default)
+    {
+        Unwrap<AmiManager.ServerAdded>(await Manager.Ask(new AmiManager.AddServer(server), AdminTimeout, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveServerAsync(string serverId, CancellationToken cancellationToken = default)
+    {
+        var wait = Settings.DrainTimeout + Settings.LogoffTimeout + AdminTimeout;
+        Unwrap<AmiManager.ServerRemoved>(await Manager.Ask(new AmiManager.RemoveServer(serverId), wait, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AmiServerStatus>> GetServersAsync(CancellationToken cancellationToken = default)
+    {
+        return Unwrap<AmiManager.GetServersResult>(await Manager.Ask(AmiManager.GetServers.Instance, AdminTimeout, cancellationToken).ConfigureAwait(false)).Servers;
+    }
+
+    private static T Unwrap<T>(object reply) => reply switch
+    {
+        T value => value,
+        Status.Failure failure => throw failure.Cause,
+        _ => throw new AmiException($"Unexpected reply {reply.GetType().Name} from the AMI manager."),
+    };
+}
+
+/// <summary>
+/// A source of events: subscribes its stage actor to the router when materialized, buffers up to <c>bufferSize</c> events with the
+/// given overflow strategy (drops counted per server) and unsubscribes when the stream ends.
+/// </summary>
+internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflow)
+    : GraphStage<SourceShape<AmiEventReceived>>
+{
+    private readonly IActorRef _managerRef = manager;
+    private readonly AmiEventDrops _drops = drops;
+    private readonly string? _serverId = serverId;
+    private readonly IReadOnlyList<string>? _eventNames = eventNames;
+    private readonly int _bufferSize = bufferSize;
+    private readonly OverflowStrategy _overflow = overflow;
+
+    private readonly Outlet<AmiEventReceived> _out = new("ami.events");
+
+    public override SourceShape<AmiEventReceived> Shape => new(_out);
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : OutGraphStageLogic
+    {
+        private readonly AmiEventSource _stage;
+        private readonly Queue<AmiEventReceived> _buffer = new();
+        private IActorRef? _self;
+
+        public Logic(AmiEventSource stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            SetHandler(stage._out, this);
+        }
+
+        public override void PreStart()
+        {
+            _self = GetStageActor(OnMessage).Ref;
+            _stage._managerRef.Tell(new AmiManager.Subscribe(_self, _stage._serverId, _stage._eventNames), _self);
+        }
+
+        public override void PostStop()
+        {
+            if (_self is not null)
+            {
+                _stage._managerRef.Tell(new AmiManager.Unsubscribe(_self, _stage._serverId, null), ActorRefs.NoSender);
+            }
+        }
+
+        public override void OnPull()
+        {
+            if (_buffer.Count > 0)
+            {
+                Push(_stage._out, _buffer.Dequeue());
+            }
+        }
+
+        private void OnMessage((IActorRef Sender, object Message) args)
+        {
+            if (args.Message is not AmiEventReceived e)
+            {
+                return;
+            }
+            if (IsAvailable(_stage._out) && _buffer.Count == 0)
+            {
+                Push(_stage._out, e);
+                return;
+            }
+            if (_buffer.Count < _stage._bufferSize)
+            {
+                _buffer.Enqueue(e);
+                return;
+            }
+            switch (_stage._overflow)
+            {
+                case OverflowStrategy.DropHead:
+                    _buffer.Dequeue();
+                    _buffer.Enqueue(e);
+                    _stage._drops.Add(e.ServerId);
+                    break;
+                case OverflowStrategy.DropTail:
+                    // Drop the youngest buffered event and keep the new one.
+                    var kept = _buffer.ToArray();
+                    _buffer.Clear();
+                    for (int i = 0; i < kept.Length - 1; i++)
+                    {
+                        _buffer.Enqueue(kept[i]);
+                    }
+                    _buffer.Enqueue(e);
+                    _stage._drops.Add(e.ServerId);
+                    break;
+                case OverflowStrategy.DropBuffer:
+                    _stage._drops.Add(e.ServerId, _buffer.Count);
+                    _buffer.Clear();
+                    _buffer.Enqueue(e);
+                    break;
+                case OverflowStrategy.Fail:
+                    _stage._drops.Add(e.ServerId);
+                    FailStage(new BufferOverflowException($"AMI event stream buffer of {_stage._bufferSize} events overflowed."));
+                    break;
+                default:
+                    _stage._drops.Add(e.ServerId);
+                    break;
+            }
+        }
+    }
+
+}
