@@ -70,6 +70,7 @@ public class TypedClientTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         var result = await client.SendAsync("pbx1", new OriginateAction("PJSIP/100") { Context = "test", Exten = "100", Priority = "1", Async = true, Timeout = 5000 }, Long);
         var response = Assert.IsType<OriginateResponseEvent>(AmiEventReceived.Create(result.ServerId, result.OriginateResponse!));
         Assert.Equal(OriginateResponseResponse.Success, response.Response);
+        Assert.Equal(4, response.Reason);
         var sent = await _server!.WaitForActionAsync("Originate", timeout: Long);
         Assert.Equal("true", sent.Message.Get("Async"));
         Assert.Equal("5000", sent.Message.Get("Timeout"));
