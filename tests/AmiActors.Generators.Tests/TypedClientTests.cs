@@ -64,6 +64,25 @@ public class TypedClientTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task SubscribeAsync_of_the_base_type_delivers_every_event_typed_and_unknown_types_are_refused()
+    {
+        var client = await StartClientAsync();
+        var probe = CreateTestProbe();
+        await client.SubscribeAsync<AmiEventReceived>(probe.Ref, "pbx1");
+        await Assert.ThrowsAsync<ArgumentException>(() => client.SubscribeAsync<NotACatalogEvent>(probe.Ref, "pbx1"));
+
+        await _server!.EmitEventAsync(("Event", "Newchannel"), ("Channel", "PJSIP/1-00000001"), ("ChannelState", "4"));
+        await _server.EmitEventAsync(("Event", "SomethingUndocumented"), ("X", "1"));
+
+        var first = await probe.FishForMessageAsync<AmiEventReceived>(e => e.EventName == "Newchannel", Long);
+        Assert.Equal(4, Assert.IsType<NewchannelEvent>(first).ChannelState);
+        var second = await probe.FishForMessageAsync<AmiEventReceived>(e => e.EventName == "SomethingUndocumented", Long);
+        Assert.Equal(typeof(AmiEventReceived), second.GetType());
+
+        await client.UnsubscribeAsync<AmiEventReceived>(probe.Ref, "pbx1");
+    }
+
+    [Fact]
     public async Task A_typed_async_Originate_reports_a_typed_OriginateResponse()
     {
         var client = await StartClientAsync();
@@ -75,6 +94,8 @@ public class TypedClientTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         Assert.Equal("true", sent.Message.Get("Async"));
         Assert.Equal("5000", sent.Message.Get("Timeout"));
     }
+
+    private sealed record NotACatalogEvent(string ServerId, AmiActors.Protocol.AmiMessage Event) : AmiEventReceived(ServerId, Event);
 
     private async Task<AmiClient> StartClientAsync()
     {
