@@ -40,7 +40,7 @@ internal static class Emitter
         sb.Append("    /// <param name=\"ServerId\">The server the event came from.</param>\n");
         sb.Append("    /// <param name=\"Event\">The event, with every header the server sent.</param>\n");
         sb.Append("    public sealed record ").Append(e.ClassName).Append("(string ServerId, ").Append(Message).Append(" Event)\n");
-        sb.Append("        : global::AmiActors.AmiEventReceived(ServerId, Event)\n    {\n");
+        sb.Append("        : global::AmiActors.AmiEventReceived(ServerId, Event)").Append(HasChannelSnapshot(e) ? ", global::AmiActors.IAmiChannelEvent" : "").Append("\n    {\n");
         sb.Append("        /// <summary>The event name on the wire: <c>").Append(x).Append("</c>.</summary>\n");
         sb.Append("        public const string AmiName = ").Append(Naming.Literal(e.WireName)).Append(";\n\n");
         foreach (var f in e.Fields)
@@ -50,6 +50,18 @@ internal static class Emitter
         sb.Append("        /// <summary>Prints the type, the server and the message's kind, name and size; never header values.</summary>\n");
         sb.Append("        public override string ToString() => base.ToString();\n    }\n\n");
     }
+
+    // The members of IAmiChannelEvent, with the kinds they must have been generated with.
+    private static readonly (string Name, ValueKind Kind)[] ChannelSnapshot =
+    {
+        ("Channel", ValueKind.String), ("ChannelState", ValueKind.Int32), ("ChannelStateDesc", ValueKind.String), ("CallerIDNum", ValueKind.String),
+        ("CallerIDName", ValueKind.String), ("ConnectedLineNum", ValueKind.String), ("ConnectedLineName", ValueKind.String), ("Language", ValueKind.String),
+        ("AccountCode", ValueKind.String), ("Context", ValueKind.String), ("Exten", ValueKind.String), ("Priority", ValueKind.Int32),
+        ("Uniqueid", ValueKind.String), ("Linkedid", ValueKind.String),
+    };
+
+    private static bool HasChannelSnapshot(EventModel e) =>
+        ChannelSnapshot.All(m => e.Fields.Any(f => f.Group == "channel_snapshot" && f.Prefix is null && f.PropertyName == m.Name && f.WireName == m.Name && f.Kind == m.Kind));
 
     private static void EmitField(StringBuilder sb, ValueModel f)
     {

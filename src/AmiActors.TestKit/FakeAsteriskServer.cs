@@ -194,6 +194,17 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         return stored;
     }
 
+    /// <summary>A new unique id in Asterisk's form (<c>&lt;epoch&gt;.&lt;n&gt;</c>), never repeated on this server.</summary>
+    public string NewUniqueId() => NextUniqueId();
+
+    /// <summary>A new channel name for a device, as Asterisk numbers them (<c>PJSIP/100</c> gives <c>PJSIP/100-0000000a</c>; a Local channel gets <c>;1</c>).</summary>
+    public string NewChannelName(string device)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(device);
+        long sequence = NextChannelSequence();
+        return device.StartsWith("Local/", StringComparison.OrdinalIgnoreCase) ? $"{device}-{sequence:x8};1" : $"{device}-{sequence:x8}";
+    }
+
     /// <summary>Removes the simulated channel named <paramref name="name"/> (case-insensitive); false when there is none.</summary>
     public bool RemoveChannel(string name)
     {

@@ -206,3 +206,27 @@ public class TypedEventTests
         throw new InvalidOperationException($"unexpected property type {propertyType}");
     }
 }
+
+public class ChannelSnapshotTests
+{
+    [Fact]
+    public void Events_documenting_an_unprefixed_channel_snapshot_implement_IAmiChannelEvent()
+    {
+        int implementing = 0;
+        foreach (var (name, entries) in Shared.Grouped("events"))
+        {
+            AmiEventCatalog.TryGetType(name, out var type);
+            bool documented = entries.SelectMany(e => Shared.Items(e, "fields"))
+                .Count(f => f.TryGetProperty("group", out var g) && g.GetString() == "channel_snapshot" && !f.TryGetProperty("prefix", out _)) >= 14;
+            Assert.Equal(documented, typeof(IAmiChannelEvent).IsAssignableFrom(type));
+            implementing += documented ? 1 : 0;
+        }
+        Assert.True(implementing > 50, $"only {implementing} channel events");
+
+        var hangup = (IAmiChannelEvent)AmiEventReceived.Create("s", AmiActors.Protocol.AmiMessage.Create(
+            ("Event", "Hangup"), ("Channel", "PJSIP/1-00000001"), ("ChannelState", "6"), ("Uniqueid", "1.1")));
+        Assert.Equal("PJSIP/1-00000001", hangup.Channel);
+        Assert.Equal(6, hangup.ChannelState);
+        Assert.Equal("1.1", hangup.Uniqueid);
+    }
+}

@@ -260,3 +260,24 @@ public class ScriptingTests
         Assert.Equal(response["Uniqueid"], channel.Uniqueid);
     }
 }
+
+public class EventBuilderTests
+{
+    [Fact]
+    public async Task Channel_events_have_the_real_snapshot_layout_and_reach_call_readers()
+    {
+        await using var server = await FakeAsteriskServer.StartAsync();
+        var channel = server.AddChannel(new FakeChannel(server.NewChannelName("PJSIP/100")) { State = 4, StateDesc = "Ring" });
+        Assert.Matches("^PJSIP/100-[0-9a-f]{8}$", channel.Name);
+        await using var client = await RawAmiClient.ConnectAsync(server.EndPoint);
+        await client.LoginAsync(events: "call");
+        await server.EmitEventAsync(FakeAmiEvents.Newchannel(channel));
+        await server.EmitEventAsync(FakeAmiEvents.Hangup(channel));
+        var hangup = await client.WaitForFrameAsync(f => f.EventName == "Hangup", "Hangup");
+        var expected = Protocol.AmiStreamDecoder.Decode(Fixtures.Bytes("originate-async-fail.recv.txt")).First(m => m.EventName == "Hangup");
+        Assert.Equal(expected.Headers.Select(h => h.Name), hangup.Headers.Select(h => h.Name));
+        Assert.Equal("call,all", hangup["Privilege"]);
+        Assert.Equal(channel.Uniqueid, client.Frames.Single(f => f.EventName == "Newchannel")["Uniqueid"]);
+        Assert.NotEqual(server.NewUniqueId(), server.NewUniqueId());
+    }
+}

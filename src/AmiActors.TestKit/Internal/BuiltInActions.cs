@@ -418,10 +418,7 @@ internal static class BuiltInActions
     private static FakeChannel? CreateOriginatedChannel(FakeAsteriskServer server, OriginateRequest r)
     {
         var (cidName, cidNum) = ParseCallerId(r.CallerId);
-        long sequence = server.NextChannelSequence();
-        string name = r.Channel.StartsWith("Local/", StringComparison.OrdinalIgnoreCase)
-            ? $"{r.Channel}-{sequence:x8};1"
-            : $"{r.Channel}-{sequence:x8}";
+        string name = server.NewChannelName(r.Channel);
         var channel = new FakeChannel(name)
         {
             CallerIdName = cidName,
