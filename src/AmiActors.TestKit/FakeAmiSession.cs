@@ -26,11 +26,13 @@ public sealed class FakeAmiSession
     private readonly CancellationTokenSource _readCts = new();
     private readonly CancellationTokenSource _lifetimeCts;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<FakeReceivedAction> _received = [];
+    private readonly Queue<FakeReceivedAction> _received = new();
+    private readonly List<(System.Text.RegularExpressions.Regex Regex, bool Exclude)> _filters = [];
     private readonly Lock _gate = new();
     private volatile bool _authenticated;
     private volatile bool _silent;
     private volatile bool _aborted;
+    private volatile bool _readLoopEnded;
     private int _eventMask = (int)FakeAmiPermissions.All;
     private int _readPermissions;
     private int _writePermissions;
@@ -47,8 +49,9 @@ public sealed class FakeAmiSession
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         IsTls = server.Certificate is not null;
         ConnectedAt = DateTimeOffset.UtcNow;
-        _writer = new SessionWriter(() => _byteByByte ?? server.Faults.DeliverByteByByte);
+        _writer = new SessionWriter(() => _byteByByte ?? server.Faults.DeliverByteByByte, server.Options.WriteTimeout);
         _lifetimeCts = CancellationTokenSource.CreateLinkedTokenSource(serverLifetime);
+        _lifetimeCts.Token.Register(() => TryCancel(_readCts));
         SessionIdText = "0x" + (0x7f3a00000000L + (id * 0x1000L)).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -164,6 +167,12 @@ public sealed class FakeAmiSession
     /// <summary>Drops the connection at once with a TCP reset (no FIN, queued bytes lost). Completes when closed.</summary>
     public Task AbortAsync()
     {
+        Abort();
+        return Completion;
+    }
+
+    private void Abort()
+    {
         _aborted = true;
         try
         {
@@ -176,7 +185,6 @@ public sealed class FakeAmiSession
         _socket.Close();
         TryCancel(_readCts);
         TryCancel(_lifetimeCts);
-        return Completion;
     }
 
     private static void TryCancel(CancellationTokenSource cts)
@@ -198,6 +206,67 @@ public sealed class FakeAmiSession
 
     /// <summary>Prints id, endpoint and state.</summary>
     public override string ToString() => $"FakeAmiSession({Id}, {RemoteEndPoint}, {(IsAuthenticated ? "user " + Username : "not logged in")}{(IsConnected ? "" : ", closed")})";
+
+    /// <summary>The Filter expressions the session added (<c>!</c> prefix for exclusions), in order.</summary>
+    public IReadOnlyList<string> Filters
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _filters.Select(f => f.Exclude ? "!" + f.Regex : f.Regex.ToString()).ToArray();
+            }
+        }
+    }
+
+    internal bool AddFilter(string expression)
+    {
+        bool exclude = expression.StartsWith('!');
+        try
+        {
+            var regex = new System.Text.RegularExpressions.Regex(exclude ? expression[1..] : expression,
+                System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            lock (_gate)
+            {
+                _filters.Add((regex, exclude));
+            }
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    // Asterisk's match_filter: with include filters an event must match one; with exclude filters it must match none.
+    internal bool PassesFilters(byte[] frame)
+    {
+        (System.Text.RegularExpressions.Regex Regex, bool Exclude)[] filters;
+        lock (_gate)
+        {
+            if (_filters.Count == 0)
+            {
+                return true;
+            }
+            filters = _filters.ToArray();
+        }
+        string text = Encoding.UTF8.GetString(frame);
+        bool anyInclude = false, included = false;
+        foreach (var (regex, exclude) in filters)
+        {
+            bool hit = regex.IsMatch(text);
+            if (exclude && hit)
+            {
+                return false;
+            }
+            if (!exclude)
+            {
+                anyInclude = true;
+                included |= hit;
+            }
+        }
+        return !anyInclude || included;
+    }
 
     internal bool WantsEvent(FakeAmiPermissions eventClass)
     {
@@ -246,7 +315,7 @@ public sealed class FakeAmiSession
                     ClientCertificateRequired = false,
                 }, handshake.Token).ConfigureAwait(false);
             }
-            writerTask = _writer.WriteLoopAsync(stream, _lifetimeCts.Token);
+            writerTask = RunWriterAsync(stream);
             await _writer.EnqueueAsync(Encoding.ASCII.GetBytes($"Asterisk Call Manager/{_server.Options.AmiVersion}\r\n")).ConfigureAwait(false);
             using var authTimer = new CancellationTokenSource(_server.Options.AuthTimeout);
             using var registration = authTimer.Token.Register(() =>
@@ -264,6 +333,7 @@ public sealed class FakeAmiSession
         }
         finally
         {
+            _readLoopEnded = true;
             _writer.Complete();
             if (!_aborted)
             {
@@ -274,6 +344,17 @@ public sealed class FakeAmiSession
                 catch (TimeoutException)
                 {
                     // The client stopped reading: give up on what is queued.
+                }
+            }
+            if (!_aborted && stream is SslStream tls && writerTask.IsCompleted)
+            {
+                try
+                {
+                    await tls.ShutdownAsync().WaitAsync(GracefulCloseTimeout).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The peer is gone or not reading: FIN follows anyway.
                 }
             }
             TryCancel(_lifetimeCts);
@@ -305,6 +386,16 @@ public sealed class FakeAmiSession
             _closed.TrySetResult();
             _server.OnSessionClosed(this);
             _lifetimeCts.Dispose();
+        }
+    }
+
+    // When the writer stops on its own (write error, write timeout), the connection is dead: drop it as Asterisk does.
+    private async Task RunWriterAsync(Stream stream)
+    {
+        await _writer.WriteLoopAsync(stream, _lifetimeCts.Token).ConfigureAwait(false);
+        if (!_readLoopEnded)
+        {
+            Abort();
         }
     }
 
@@ -387,7 +478,11 @@ public sealed class FakeAmiSession
             var record = _server.Record(Id, action, message);
             lock (_gate)
             {
-                _received.Add(record);
+                _received.Enqueue(record);
+                while (_received.Count > _server.Options.MaxRecordedActions)
+                {
+                    _received.Dequeue();
+                }
             }
             _server.NotifyChanged();
         }
@@ -398,7 +493,7 @@ public sealed class FakeAmiSession
         var delay = _responseDelay ?? _server.Faults.ResponseDelay;
         if (delay > TimeSpan.Zero)
         {
-            await Task.Delay(delay, _lifetimeCts.Token).ConfigureAwait(false);
+            await Task.Delay(delay, _readCts.Token).ConfigureAwait(false);
         }
         string? actionId = HeaderValue(message, "ActionID");
         if (action.Length == 0)
@@ -411,7 +506,7 @@ public sealed class FakeAmiSession
             await _writer.EnqueueAsync(FrameBuilder.Response("Error", actionId, "Permission denied")).ConfigureAwait(false);
             return true;
         }
-        var context = new FakeActionContext(_server, this, message, action, _lifetimeCts.Token);
+        var context = new FakeActionContext(_server, this, message, action, _readCts.Token);
         var custom = _server.FindHandler(action);
         FakeAmiPermissions required = custom?.Required ?? BuiltInActions.RequiredPermission(action) ?? FakeAmiPermissions.None;
         if (custom is null && !BuiltInActions.IsKnown(action))
@@ -431,7 +526,7 @@ public sealed class FakeAmiSession
             {
                 reply = await custom.Handler(context).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !_lifetimeCts.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OperationCanceledException || !_readCts.IsCancellationRequested)
             {
                 _server.RecordHandlerError(ex);
                 reply = context.Error($"Fake Asterisk handler for '{action}' failed: {ex.GetType().Name}");

@@ -35,9 +35,10 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, Task> _sessionTasks = new();
     private readonly ConcurrentDictionary<long, Task> _background = new();
     private readonly ConcurrentDictionary<string, Registration> _handlers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<FakeReceivedAction> _received = [];
+    private readonly Queue<FakeReceivedAction> _received = new();
     private readonly List<Exception> _handlerErrors = [];
     private readonly List<FakeChannel> _channels = [];
+    private readonly ConcurrentDictionary<(string Channel, string Name), string> _variables = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly bool _ownsCertificate;
@@ -141,7 +142,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     {
         var server = new FakeAsteriskServer(options ?? new FakeAsteriskOptions());
         server.Port = server.Options.Port;
-        await server.StartListeningAsync(cancellationToken).ConfigureAwait(false);
+        await server.StartListeningAsync(retryWhilePortInUse: false, cancellationToken).ConfigureAwait(false);
         return server;
     }
 
@@ -194,6 +195,30 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         return stored;
     }
 
+    /// <summary>The value of a variable set by the Setvar action or <see cref="SetVariable"/> (global when <paramref name="channel"/> is empty), or null.</summary>
+    public string? GetVariable(string channel, string name) =>
+        _variables.TryGetValue((channel.ToUpperInvariant(), name), out var value) ? value : null;
+
+    /// <summary>Sets a variable that the Getvar action reads (global when <paramref name="channel"/> is empty).</summary>
+    public void SetVariable(string channel, string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        _variables[(channel.ToUpperInvariant(), name)] = value ?? "";
+        NotifyChanged();
+    }
+
+    /// <summary>A new unique id in Asterisk's form (<c>&lt;epoch&gt;.&lt;n&gt;</c>), never repeated on this server.</summary>
+    public string NewUniqueId() => NextUniqueId();
+
+    /// <summary>A new channel name for a device, as Asterisk numbers them (<c>PJSIP/100</c> gives <c>PJSIP/100-0000000a</c>; a Local channel gets <c>;1</c>).</summary>
+    public string NewChannelName(string device)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(device);
+        long sequence = NextChannelSequence();
+        return device.StartsWith("Local/", StringComparison.OrdinalIgnoreCase) ? $"{device}-{sequence:x8};1" : $"{device}-{sequence:x8}";
+    }
+
     /// <summary>Removes the simulated channel named <paramref name="name"/> (case-insensitive); false when there is none.</summary>
     public bool RemoveChannel(string name)
     {
@@ -209,7 +234,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         return removed;
     }
 
-    /// <summary>Forgets the actions received so far (the per-session lists too are unaffected).</summary>
+    /// <summary>Forgets the actions received so far by the server (each session's own list is kept).</summary>
     public void ClearReceivedActions()
     {
         lock (_gate)
@@ -220,7 +245,8 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
 
     /// <summary>
     /// Emits an event as Asterisk's manager_event does: to every logged-in session whose read permission and event mask
-    /// include the event's class (from its <c>Privilege</c> header; an event without one reaches every logged-in session).
+    /// include the event's class (from its <c>Privilege</c> header; an event without one reaches every logged-in session)
+    /// and whose Filter regexes let it through.
     /// </summary>
     /// <returns>The number of sessions it was queued to.</returns>
     public ValueTask<int> EmitEventAsync(AmiMessage evt, CancellationToken cancellationToken = default)
@@ -242,7 +268,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         int count = 0;
         foreach (var session in sessions)
         {
-            if (session.WantsEvent(eventClass) && await session.EnqueueAsync(bytes, cancellationToken).ConfigureAwait(false))
+            if (session.WantsEvent(eventClass) && session.PassesFilters(bytes) && await session.EnqueueAsync(bytes, cancellationToken).ConfigureAwait(false))
             {
                 count++;
             }
@@ -334,7 +360,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     public async Task StartAgainAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await StartListeningAsync(cancellationToken).ConfigureAwait(false);
+        await StartListeningAsync(retryWhilePortInUse: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Restarts on the same port: a <c>Shutdown</c> event (<c>Restart: True</c>), all sessions closed, <paramref name="downtime"/>, then listening again.</summary>
@@ -408,7 +434,11 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         lock (_gate)
         {
             var record = new FakeReceivedAction(sessionId, name, message, ++_sequence, DateTimeOffset.UtcNow);
-            _received.Add(record);
+            _received.Enqueue(record);
+            while (_received.Count > Options.MaxRecordedActions)
+            {
+                _received.Dequeue();
+            }
             return record;
         }
     }
@@ -428,7 +458,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         int count = 0;
         foreach (var session in _sessions.Values)
         {
-            if (session.WantsEvent(eventClass) && await session.EnqueueAsync(frame, cancellationToken).ConfigureAwait(false))
+            if (session.WantsEvent(eventClass) && session.PassesFilters(frame) && await session.EnqueueAsync(frame, cancellationToken).ConfigureAwait(false))
             {
                 count++;
             }
@@ -473,7 +503,8 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         NotifyChanged();
     }
 
-    private async Task StartListeningAsync(CancellationToken cancellationToken)
+    // After a stop, the old port may take a moment to be free again (connections closing): retry for a while.
+    private async Task StartListeningAsync(bool retryWhilePortInUse, CancellationToken cancellationToken)
     {
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -494,7 +525,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
                     _listener = listener;
                     break;
                 }
-                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && Port != 0 && DateTime.UtcNow < deadline)
+                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && retryWhilePortInUse && DateTime.UtcNow < deadline)
                 {
                     listener.Dispose();
                     await Task.Delay(50, cancellationToken).ConfigureAwait(false);

@@ -19,6 +19,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     /// <summary>Reply to <see cref="Drain"/>.</summary>
     public sealed record Drained(string ServerId);
 
+    /// <summary>Makes the actor throw, as a bug would (for supervision tests and fault injection).</summary>
+    public sealed record InjectFailure(string Message);
+
     /// <summary>Tells the manager about a state change (and the AMI version of the current session).</summary>
     public sealed record StatusChanged(ConnectionStateChanged Change, string? AmiVersion);
 
@@ -197,6 +200,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                     SendLogoff();
                 }
                 break;
+            case InjectFailure failure:
+                throw new InvalidOperationException(failure.Message);
             case LogoffTimeoutTick:
                 FinishStop("Logoff was not answered in time");
                 break;

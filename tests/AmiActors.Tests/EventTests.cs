@@ -1,0 +1,139 @@
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.TestKit;
+using AmiActors.Protocol;
+using AmiActors.TestKit;
+using Xunit.Abstractions;
+
+namespace AmiActors.Tests;
+
+public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
+{
+    private static AmiMessage UserEvent(string name) => AmiMessage.Create(("Event", "UserEvent"), ("Privilege", "user,all"), ("UserEvent", name));
+
+    private static async Task<AmiEventReceived> NextEvent(TestProbe probe, Predicate<AmiEventReceived> match) =>
+        await probe.FishForMessageAsync<AmiEventReceived>(match, Long);
+
+    [Fact]
+    public async Task Topic_subscriptions_filter_by_event_name_and_by_server()
+    {
+        var a = await StartServerAsync();
+        var b = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(a, "a"), Definition(b, "b")));
+        var byName = CreateTestProbe();
+        var byServer = CreateTestProbe();
+        await client.SubscribeAsync(byName.Ref, null, "userevent");
+        await client.SubscribeAsync(byServer.Ref, "b");
+
+        await a.EmitEventAsync(("Event", "Hangup"), ("Channel", "PJSIP/1"));
+        await a.EmitEventAsync(UserEvent("from-a"));
+        await b.EmitEventAsync(UserEvent("from-b"));
+
+        var first = await byName.ExpectMsgAsync<AmiEventReceived>(Long);
+        var second = await byName.ExpectMsgAsync<AmiEventReceived>(Long);
+        Assert.Equal(new[] { "a:from-a", "b:from-b" }, new[] { first, second }.Select(e => $"{e.ServerId}:{e.Event.Get("UserEvent")}").Order().ToArray());
+
+        var fromB = await NextEvent(byServer, e => e.EventName == "UserEvent");
+        Assert.Equal("b", fromB.ServerId);
+        Assert.Equal("from-b", fromB.Event.Get("UserEvent"));
+
+        await client.UnsubscribeAsync(byName.Ref);
+        await a.EmitEventAsync(UserEvent("after"));
+        await byName.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task Every_event_is_published_to_the_EventStream()
+    {
+        var server = await StartServerAsync();
+        var probe = CreateTestProbe();
+        Sys.EventStream.Subscribe(probe.Ref, typeof(AmiEventReceived));
+        var client = await StartClientAsync(FastSettings(Definition(server)));
+
+        await server.EmitEventAsync(UserEvent("stream"));
+
+        var e = await NextEvent(probe, e => e.EventName == "UserEvent");
+        Assert.Equal("pbx1", e.ServerId);
+        Assert.Equal("stream", e.Event.Get("UserEvent"));
+    }
+
+    [Fact]
+    public async Task The_event_source_delivers_events_of_one_server()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)));
+        var materializer = Sys.Materializer();
+
+        var task = client.Events("pbx1", ["UserEvent"]).Take(3).RunWith(Sink.Seq<AmiEventReceived>(), materializer);
+        await AwaitAssertAsync(async () =>
+        {
+            await server.EmitEventAsync(UserEvent("probe"));
+            await Task.Delay(50);
+            Assert.True(task.IsCompleted);
+        }, Long, TimeSpan.FromMilliseconds(100));
+
+        var events = await task;
+        Assert.All(events, e => Assert.Equal("UserEvent", e.EventName));
+    }
+
+    [Fact]
+    public async Task A_slow_stream_drops_events_and_counts_them_without_slowing_the_connection()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)));
+        var materializer = Sys.Materializer();
+        var gate = new TaskCompletionSource();
+        var subscribed = CreateTestProbe();
+        Sys.EventStream.Subscribe(subscribed.Ref, typeof(AmiEventReceived));
+
+        var done = client.Events("pbx1", bufferSize: 4)
+            .SelectAsync(1, async e => { await gate.Task; return e; })
+            .RunWith(Sink.Ignore<AmiEventReceived>(), materializer);
+        await Task.Delay(300); // let the stream subscribe
+        var session = Assert.Single(server.Sessions);
+        for (int i = 0; i < 50; i++)
+        {
+            await session.SendEventAsync(("Event", "UserEvent"), ("UserEvent", "n" + i));
+        }
+        // All 50 still reach the EventStream: the socket was drained.
+        for (int i = 0; i < 50; i++)
+        {
+            await NextEvent(subscribed, e => e.EventName == "UserEvent");
+        }
+
+        await AwaitAssertAsync(async () =>
+        {
+            var status = Assert.Single(await client.GetServersAsync());
+            Assert.True(status.EventsDropped >= 40, $"dropped {status.EventsDropped}");
+        }, Long);
+        gate.SetResult();
+        Assert.True((await client.SendAsync("pbx1", Ping)).IsSuccess);
+    }
+
+    [Fact]
+    public async Task A_slow_subscriber_is_bounded_and_drops_are_counted()
+    {
+        var server = await StartServerAsync();
+        var settings = FastSettings(Definition(server)) with { SubscriberBufferSize = 10, PublishToEventStream = false };
+        var client = await StartClientAsync(settings);
+        var blocker = new ManualResetEventSlim(false);
+        var slow = Sys.ActorOf(Props.Create(() => new BlockingActor(blocker)));
+        await client.SubscribeAsync(slow, "pbx1");
+
+        await server.FloodEventsAsync(Assert.Single(server.Sessions), [UserEvent("flood")], 500);
+
+        await AwaitAssertAsync(async () =>
+        {
+            var status = Assert.Single(await client.GetServersAsync());
+            Assert.True(status.EventsDropped >= 480, $"dropped {status.EventsDropped}");
+        }, Long);
+        blocker.Set();
+        Assert.True((await client.SendAsync("pbx1", Ping)).IsSuccess);
+    }
+
+    private sealed class BlockingActor : ReceiveActor
+    {
+        public BlockingActor(ManualResetEventSlim gate) => ReceiveAny(_ => gate.Wait(TimeSpan.FromSeconds(30)));
+    }
+}
