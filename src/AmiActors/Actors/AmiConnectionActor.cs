@@ -489,7 +489,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             // A plain response ends the reply: forget the ActionID now rather than on the correlation actor's Done.
             if (message.IsError || (!pending.AsyncOriginate && !message.IsListStart))
             {
-                _pending.Remove(actionId);
+                OnActionDone(actionId);
             }
             return;
         }
