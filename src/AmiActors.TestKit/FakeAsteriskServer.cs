@@ -304,7 +304,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var plan = FloodPlan.Create(templateFrames);
         var targets = session is null ? Sessions.Where(s => s.IsAuthenticated).ToArray() : [session];
-        await Task.WhenAll(targets.Select(t => t.RunOnWriterAsync((stream, token) => plan.WriteAsync(stream, count, t, token), cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(targets.Select(t => t.RunOnWriterAsync((stream, token) => plan.WriteAsync(stream, count, t, Options.WriteTimeout, token), cancellationToken))).ConfigureAwait(false);
         return plan.BytesFor(count);
     }
 
