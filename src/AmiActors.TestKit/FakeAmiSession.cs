@@ -127,8 +127,6 @@ public sealed class FakeAmiSession
 
     internal string? Challenge { get; set; }
 
-    internal CancellationToken Lifetime => _lifetimeCts.Token;
-
     /// <summary>
     /// Fault: the session keeps its connection and keeps reading (actions are still recorded) but writes nothing
     /// more, neither responses nor events, until <see cref="ResumeAnswering"/>. Explicit raw writes still go out.

@@ -142,7 +142,15 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     {
         var server = new FakeAsteriskServer(options ?? new FakeAsteriskOptions());
         server.Port = server.Options.Port;
-        await server.StartListeningAsync(retryWhilePortInUse: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await server.StartListeningAsync(retryWhilePortInUse: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return server;
     }
 
@@ -304,7 +312,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var plan = FloodPlan.Create(templateFrames);
         var targets = session is null ? Sessions.Where(s => s.IsAuthenticated).ToArray() : [session];
-        await Task.WhenAll(targets.Select(t => t.RunOnWriterAsync((stream, token) => plan.WriteAsync(stream, count, t, token), cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(targets.Select(t => t.RunOnWriterAsync((stream, token) => plan.WriteAsync(stream, count, t, Options.WriteTimeout, token), cancellationToken))).ConfigureAwait(false);
         return plan.BytesFor(count);
     }
 
@@ -469,7 +477,15 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     internal void RunInBackground(Func<CancellationToken, Task> work)
     {
         long id = Interlocked.Increment(ref _backgroundId);
-        var token = _lifetimeCts.Token;
+        CancellationToken token;
+        try
+        {
+            token = _lifetimeCts.Token;
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the server is restarting: work of the old run is dropped, as a restart drops calls
+        }
         var task = Task.Run(async () =>
         {
             try
@@ -569,7 +585,9 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
             }
             catch (SocketException)
             {
-                continue; // a connection reset before accept completed
+                // A connection reset before accept completed, or a transient shortage (file descriptors): try again shortly.
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                continue;
             }
             catch (ObjectDisposedException)
             {

@@ -113,6 +113,7 @@ public class ScriptingTests
         Assert.All(sessions, s => Assert.Equal(["Login", "Ping"], s.ReceivedActions.Select(r => r.Name)));
         Assert.Equal(Enumerable.Range(1, 4).Select(i => (long)i), server.ReceivedActions.Select(r => r.Sequence));
         var login = await server.WaitForActionAsync("Login", m => m["Username"] == "admin");
+        Assert.Equal(AmiMessageKind.Action, login.Message.Kind);
         Assert.DoesNotContain("amp111", login.ToString());
         Assert.DoesNotContain("amp111", FakeAmiUser.Admin.ToString());
     }

@@ -177,9 +177,9 @@ internal static class BuiltInActions
             {
                 continue;
             }
-            if (action.NameBytes(i).Length == 0 && action.ValueAt(i).Length > 0 && !action.ValueAt(i).Contains(':'))
+            if (name.Length == 0)
             {
-                evt.AddLine(action.ValueBytes(i));
+                evt.AddLine(action.ValueBytes(i)); // a line without a colon is copied as it came
             }
             else
             {
