@@ -112,7 +112,8 @@ internal static class DemoCommand
     {
         try
         {
-            return Console.WindowWidth;
+            // A pseudo-terminal without a size reports 0.
+            return Console.WindowWidth is > 0 and var width ? width : 120;
         }
         catch (IOException)
         {

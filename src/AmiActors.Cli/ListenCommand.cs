@@ -93,7 +93,6 @@ internal static class ListenCommand
         builder.Services.AddSingleton<IOptions<AmiOptions>>(Options.Create(options));
         builder.Services.AddAmiClient();
         builder.Services.AddHealthChecks().AddAmiHealthChecks();
-        builder.Services.AddHostedService<EventLogService>();
         builder.Services.AddAkka("ami", (akka, sp) =>
         {
             akka.WithAmiLogging().WithAmi(options);
@@ -102,6 +101,8 @@ internal static class ListenCommand
                 akka.AddHocon(hocon, HoconAddMode.Prepend);
             }
         });
+        // Registered after Akka so that it stops first, while the stream can still complete.
+        builder.Services.AddHostedService<EventLogService>();
         using var host = builder.Build();
         await host.RunAsync(ct).ConfigureAwait(false);
         return ExitCodes.Success;
@@ -149,15 +150,18 @@ internal static class ListenCommand
     /// <summary>Logs every event, structured: server, event name, and the common channel fields.</summary>
     private sealed class EventLogService(IAmiClient client, ActorSystem system, ILogger<EventLogService> logger) : BackgroundService
     {
-        protected override Task ExecuteAsync(CancellationToken stoppingToken)
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             var materializer = Akka.Streams.ActorMaterializer.Create(system);
             var (killSwitch, done) = client.Events(bufferSize: 65_536)
                 .ViaMaterialized(Akka.Streams.KillSwitches.Single<AmiEventReceived>(), Akka.Streams.Dsl.Keep.Right)
                 .ToMaterialized(Akka.Streams.Dsl.Sink.ForEach<AmiEventReceived>(Log), Akka.Streams.Dsl.Keep.Both)
                 .Run(materializer);
-            stoppingToken.Register(killSwitch.Shutdown);
-            return done;
+            await using (stoppingToken.Register(killSwitch.Shutdown))
+            {
+                // The stream also ends when the actor system is terminated under it; never outlive the stop request.
+                await Task.WhenAny(done, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+            }
         }
 
         private void Log(AmiEventReceived e)

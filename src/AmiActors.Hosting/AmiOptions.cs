@@ -272,7 +272,7 @@ public sealed class AmiOptions
 /// <summary>One server in <see cref="AmiOptions.Servers"/>; the bindable form of <see cref="AmiServerDefinition"/>.</summary>
 public sealed class AmiServerOptions
 {
-    /// <summary>The server id (lower-case letters, digits, '-', '_'); defaults to <see cref="Host"/> when empty.</summary>
+    /// <summary>The server id (lower-case letters, digits, '-', '_'); defaults to <see cref="Host"/> with '.' and ':' turned into '-' when empty.</summary>
     public string? Id { get; set; }
 
     /// <summary>Host name or IP address (required).</summary>
@@ -311,8 +311,8 @@ public sealed class AmiServerOptions
     /// <summary>Overrides the default action timeout for this server.</summary>
     public TimeSpan? ActionTimeout { get; set; }
 
-    /// <summary>The id actually used: <see cref="Id"/>, or <see cref="Host"/> when no id was given.</summary>
-    public string EffectiveId => string.IsNullOrWhiteSpace(Id) ? Host ?? "" : Id;
+    /// <summary>The id actually used: <see cref="Id"/>, or the host (dots and colons as '-') when no id was given.</summary>
+    public string EffectiveId => string.IsNullOrWhiteSpace(Id) ? (Host ?? "").Replace('.', '-').Replace(':', '-') : Id;
 
     /// <summary>The port actually used.</summary>
     public int EffectivePort => Port ?? (UseTls == true ? 5039 : 5038);

@@ -38,6 +38,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     private readonly Queue<FakeReceivedAction> _received = new();
     private readonly List<Exception> _handlerErrors = [];
     private readonly List<FakeChannel> _channels = [];
+    private readonly ConcurrentDictionary<(string Channel, string Name), string> _variables = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly bool _ownsCertificate;
@@ -141,7 +142,15 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     {
         var server = new FakeAsteriskServer(options ?? new FakeAsteriskOptions());
         server.Port = server.Options.Port;
-        await server.StartListeningAsync(retryWhilePortInUse: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await server.StartListeningAsync(retryWhilePortInUse: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return server;
     }
 
@@ -194,6 +203,19 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         return stored;
     }
 
+    /// <summary>The value of a variable set by the Setvar action or <see cref="SetVariable"/> (global when <paramref name="channel"/> is empty), or null.</summary>
+    public string? GetVariable(string channel, string name) =>
+        _variables.TryGetValue((channel.ToUpperInvariant(), name), out var value) ? value : null;
+
+    /// <summary>Sets a variable that the Getvar action reads (global when <paramref name="channel"/> is empty).</summary>
+    public void SetVariable(string channel, string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        _variables[(channel.ToUpperInvariant(), name)] = value ?? "";
+        NotifyChanged();
+    }
+
     /// <summary>A new unique id in Asterisk's form (<c>&lt;epoch&gt;.&lt;n&gt;</c>), never repeated on this server.</summary>
     public string NewUniqueId() => NextUniqueId();
 
@@ -231,7 +253,8 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
 
     /// <summary>
     /// Emits an event as Asterisk's manager_event does: to every logged-in session whose read permission and event mask
-    /// include the event's class (from its <c>Privilege</c> header; an event without one reaches every logged-in session).
+    /// include the event's class (from its <c>Privilege</c> header; an event without one reaches every logged-in session)
+    /// and whose Filter regexes let it through.
     /// </summary>
     /// <returns>The number of sessions it was queued to.</returns>
     public ValueTask<int> EmitEventAsync(AmiMessage evt, CancellationToken cancellationToken = default)
@@ -253,7 +276,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         int count = 0;
         foreach (var session in sessions)
         {
-            if (session.WantsEvent(eventClass) && await session.EnqueueAsync(bytes, cancellationToken).ConfigureAwait(false))
+            if (session.WantsEvent(eventClass) && session.PassesFilters(bytes) && await session.EnqueueAsync(bytes, cancellationToken).ConfigureAwait(false))
             {
                 count++;
             }
@@ -289,7 +312,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var plan = FloodPlan.Create(templateFrames);
         var targets = session is null ? Sessions.Where(s => s.IsAuthenticated).ToArray() : [session];
-        await Task.WhenAll(targets.Select(t => t.RunOnWriterAsync((stream, token) => plan.WriteAsync(stream, count, t, token), cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(targets.Select(t => t.RunOnWriterAsync((stream, token) => plan.WriteAsync(stream, count, t, Options.WriteTimeout, token), cancellationToken))).ConfigureAwait(false);
         return plan.BytesFor(count);
     }
 
@@ -443,7 +466,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         int count = 0;
         foreach (var session in _sessions.Values)
         {
-            if (session.WantsEvent(eventClass) && await session.EnqueueAsync(frame, cancellationToken).ConfigureAwait(false))
+            if (session.WantsEvent(eventClass) && session.PassesFilters(frame) && await session.EnqueueAsync(frame, cancellationToken).ConfigureAwait(false))
             {
                 count++;
             }
@@ -454,7 +477,15 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     internal void RunInBackground(Func<CancellationToken, Task> work)
     {
         long id = Interlocked.Increment(ref _backgroundId);
-        var token = _lifetimeCts.Token;
+        CancellationToken token;
+        try
+        {
+            token = _lifetimeCts.Token;
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the server is restarting: work of the old run is dropped, as a restart drops calls
+        }
         var task = Task.Run(async () =>
         {
             try
@@ -554,7 +585,9 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
             }
             catch (SocketException)
             {
-                continue; // a connection reset before accept completed
+                // A connection reset before accept completed, or a transient shortage (file descriptors): try again shortly.
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                continue;
             }
             catch (ObjectDisposedException)
             {

@@ -225,4 +225,36 @@ public class ConnectionTests(ITestOutputHelper output) : RuntimeTestBase(output)
         var logoff = await server.WaitForActionAsync("Logoff");
         Assert.NotNull(logoff.ActionId);
     }
+
+    [Fact]
+    public async Task Removing_a_server_lets_in_flight_actions_finish_then_logs_off_and_refuses_new_ones()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)));
+        server.Faults.ResponseDelay = TimeSpan.FromMilliseconds(400);
+
+        var inFlight = client.SendAsync("pbx1", Ping);
+        await server.WaitForActionAsync("Ping");
+        var removal = client.RemoveServerAsync("pbx1");
+
+        Assert.True((await inFlight).IsSuccess);
+        await removal;
+        var actions = server.ReceivedActions.Select(a => a.Name).ToArray();
+        Assert.Equal("Logoff", actions[^1]);
+        await Assert.ThrowsAsync<UnknownServerException>(() => client.SendAsync("pbx1", Ping));
+    }
+
+    [Fact]
+    public async Task Byte_by_byte_delivery_loses_nothing()
+    {
+        var server = await StartServerAsync();
+        server.Faults.DeliverByteByByte = true;
+        server.AddChannel(new FakeChannel("PJSIP/100-00000001"));
+        var client = await StartClientAsync(FastSettings(Definition(server)));
+
+        var result = await client.SendAsync("pbx1", new AmiAction("CoreShowChannels"));
+
+        Assert.Single(result.Events);
+        Assert.Equal(1, result.Complete!.ListItems);
+    }
 }

@@ -137,4 +137,34 @@ public class ResilienceTests(ITestOutputHelper output) : RuntimeTestBase(output)
         Assert.True((await client.SendAsync("b", new AmiAction("Ping"))).IsSuccess);
         Assert.Equal(1, b.ConnectionCount);
     }
+
+    [Fact]
+    public async Task ActionIDs_carry_the_connection_incarnation_so_replies_never_cross_reconnects()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)));
+        var before = await client.SendAsync("pbx1", new AmiAction("Ping"));
+
+        await server.Faults.DropAllSessionsAsync();
+        await AwaitAssertAsync(() => Assert.Equal(2, server.ConnectionCount), Long);
+        await WaitForStateAsync(client, "pbx1", AmiConnectionState.Connected);
+        var after = await client.SendAsync("pbx1", new AmiAction("Ping"));
+
+        Assert.NotEqual(before.ActionId.Split('.')[0], after.ActionId.Split('.')[0]);
+        Assert.Equal(before.ActionId.Split('.')[1], after.ActionId.Split('.')[1]);
+    }
+
+    [Fact]
+    public async Task With_max_attempts_the_connection_gives_up_and_says_so()
+    {
+        var server = await StartServerAsync();
+        server.Faults.RefuseConnections();
+        var states = CreateTestProbe();
+        Sys.EventStream.Subscribe(states.Ref, typeof(ConnectionStateChanged));
+        var client = await StartClientAsync(FastSettings(Definition(server)) with { MaxAttempts = 2 }, waitConnected: false);
+
+        var stopped = await states.FishForMessageAsync<ConnectionStateChanged>(c => c.Current == AmiConnectionState.Stopped, Long);
+        Assert.Contains("giving up after 2", stopped.Reason);
+        await Assert.ThrowsAsync<AmiNotConnectedException>(() => client.SendAsync("pbx1", new AmiAction("Ping")));
+    }
 }

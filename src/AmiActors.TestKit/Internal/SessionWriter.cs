@@ -44,17 +44,6 @@ internal sealed class SessionWriter
         return EnqueueSlowAsync(item, cancellationToken);
     }
 
-    /// <summary>Queues bytes and completes when they have been written. Throws <see cref="IOException"/> when the session closed first.</summary>
-    public async Task WriteAndWaitAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!await EnqueueSlowAsync(new Item(data, null, done), cancellationToken).ConfigureAwait(false))
-        {
-            throw Closed();
-        }
-        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Runs <paramref name="work"/> on the writer, after everything queued before it; completes when it has run.</summary>
     public async Task RunAsync(Func<Stream, CancellationToken, Task> work, CancellationToken cancellationToken = default)
     {

@@ -154,7 +154,8 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
         _finished = true;
         var result = new AmiActionResult(_request.ServerId, _request.ActionId, _response!, (IReadOnlyList<AmiMessage>?)_events ?? Array.Empty<AmiMessage>(), complete);
         _request.Asker.Tell(result);
-        End();
+        // A single-response reply was already forgotten by the connection when it routed the response: no Done needed.
+        End(notifyParent: _stage != 0);
     }
 
     private void Fail(Exception error)
@@ -165,13 +166,16 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
         }
         _finished = true;
         _request.Asker.Tell(new Status.Failure(error));
-        End();
+        End(notifyParent: true);
     }
 
-    private void End()
+    private void End(bool notifyParent)
     {
         Timers.CancelAll();
-        Context.Parent.Tell(new Done(_request.ActionId));
+        if (notifyParent)
+        {
+            Context.Parent.Tell(new Done(_request.ActionId));
+        }
         Context.Stop(Self);
     }
 

@@ -237,6 +237,12 @@ internal sealed class TlsTransportActor : ReceiveActor
                 auth.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
             }
             await stream.AuthenticateAsClientAsync(auth, timeout.Token).ConfigureAwait(false);
+            if (_cts.IsCancellationRequested)
+            {
+                // The actor stopped meanwhile: nobody would own this stream.
+                await stream.DisposeAsync().ConfigureAwait(false);
+                return new Failed("transport stopped");
+            }
             return new Opened(socket, stream);
         }
         catch (Exception e)
