@@ -10,8 +10,8 @@ public readonly record struct AmiHeader(string Name, string Value)
     /// <summary>True when the received line had no colon and therefore no name.</summary>
     public bool IsBareLine => Name.Length == 0;
 
-    /// <inheritdoc />
-    public override string ToString() => IsBareLine ? Value : $"{Name}: {Value}";
+    /// <summary>Prints <c>Name: Value</c>; the value of a credential header (<see cref="AmiAction.IsSecretHeader"/>) is printed as <c>***</c>.</summary>
+    public override string ToString() => IsBareLine ? Value : AmiAction.IsSecretHeader(Name) ? $"{Name}: ***" : $"{Name}: {Value}";
 }
 
 /// <summary>What kind of frame an <see cref="AmiMessage"/> is.</summary>

@@ -18,13 +18,15 @@ public sealed class AmiMessage
     // Line entry: nameStart, nameLength (-1 for a line without a colon), valueStart, valueLength.
     private readonly byte[] _data;
     private readonly int _indexOffset;
+    private readonly int _frameLength;
     private readonly int _lineCount;
     private string?[]? _values;
     private string?[]? _names;
 
-    private AmiMessage(byte[] data, int indexOffset, int lineCount, AmiMessageKind kind)
+    private AmiMessage(byte[] data, int frameLength, int indexOffset, int lineCount, AmiMessageKind kind)
     {
         _data = data;
+        _frameLength = frameLength;
         _indexOffset = indexOffset;
         _lineCount = lineCount;
         Kind = kind;
@@ -36,8 +38,8 @@ public sealed class AmiMessage
     /// <summary>Number of header lines (including lines without a colon).</summary>
     public int Count => _lineCount;
 
-    /// <summary>Approximate number of bytes this frame occupied on the wire.</summary>
-    public int ByteSize => _indexOffset;
+    /// <summary>Number of bytes this frame occupied on the wire, line ends and the terminating blank line included.</summary>
+    public int ByteSize => _frameLength;
 
     private ReadOnlySpan<int> Index => MemoryMarshal.Cast<byte, int>(_data.AsSpan(_indexOffset, (_lineCount * 4 + 2) * sizeof(int)));
 
@@ -262,7 +264,7 @@ public sealed class AmiMessage
     public byte[] ToWireBytes()
     {
         var ix = Index;
-        using var ms = new MemoryStream(_indexOffset + 8);
+        using var ms = new MemoryStream(_frameLength + 32);
         for (int i = 0; i < _lineCount; i++)
         {
             int nameLen = ix[i * 4 + 1];
@@ -298,7 +300,7 @@ public sealed class AmiMessage
             AmiMessageKind.Action => ActionName ?? "?",
             _ => "-",
         };
-        return $"AmiMessage({Kind} {name}, {_lineCount} headers, {_indexOffset} bytes)";
+        return $"AmiMessage({Kind} {name}, {_lineCount} headers, {_frameLength} bytes)";
     }
 
     /// <summary>Creates a message from headers, as if it had been received (for servers, tests and tools).</summary>
@@ -399,7 +401,7 @@ public sealed class AmiMessage
         }
         ix[lineCount * 4] = bodyStart;
         ix[lineCount * 4 + 1] = bodyLength;
-        return new AmiMessage(data, indexOffset, lineCount, kind);
+        return new AmiMessage(data, frameLength, indexOffset, lineCount, kind);
     }
 
     private string CreateName(int index)

@@ -49,6 +49,7 @@ public sealed class AmiParser
     private int _frameStart;     // start of the frame being scanned
     private int _end;            // end of buffered data
     private int _lineStart;      // start of the line being scanned
+    private int _scanned;        // no LF in [_lineStart, _scanned): bytes already searched for the current line
     private int[] _lines = new int[64]; // pairs (start, contentEnd) relative to _frameStart
     private int _lineInts;
     private bool _bannerPending;
@@ -87,7 +88,7 @@ public sealed class AmiParser
     {
         while (true)
         {
-            var status = Scan(out message, out error);
+            var status = Scan(out message, out error, build: true);
             if (status != AmiReadStatus.NeedMoreData)
             {
                 return status;
@@ -98,6 +99,33 @@ public sealed class AmiParser
             }
             int taken = Fill(input);
             input = input[taken..];
+        }
+    }
+
+    /// <summary>
+    /// Frames <paramref name="input"/> without building messages and returns the number of complete frames
+    /// (the banner included). For benchmarks and tests: proves that framing alone allocates nothing.
+    /// </summary>
+    internal int CountFrames(ReadOnlySpan<byte> input)
+    {
+        int frames = 0;
+        while (true)
+        {
+            var status = Scan(out _, out _, build: false);
+            if (status == AmiReadStatus.Message)
+            {
+                frames++;
+                continue;
+            }
+            if (status == AmiReadStatus.Error)
+            {
+                continue;
+            }
+            if (input.IsEmpty)
+            {
+                return frames;
+            }
+            input = input[Fill(input)..];
         }
     }
 
@@ -122,7 +150,7 @@ public sealed class AmiParser
     public void Reset(bool expectBanner = true)
     {
         _consumedBefore += _end;
-        _frameStart = _end = _lineStart = 0;
+        _frameStart = _end = _lineStart = _scanned = 0;
         _lineInts = 0;
         _discarding = false;
         _discardDirty = false;
@@ -141,6 +169,13 @@ public sealed class AmiParser
         if (_frameStart > 0 && (_end == _buffer.Length || _frameStart >= _buffer.Length / 2))
         {
             Compact();
+            if (_buffer.Length > InitialBufferSize * 8 && _end < InitialBufferSize / 2)
+            {
+                // A large frame has passed: give its memory back instead of holding it for the life of the connection.
+                var smaller = new byte[InitialBufferSize];
+                _buffer.AsSpan(0, _end).CopyTo(smaller);
+                _buffer = smaller;
+            }
         }
         if (_end == _buffer.Length)
         {
@@ -166,13 +201,14 @@ public sealed class AmiParser
         _frameStart = 0;
         _end = live;
         _lineStart -= shift;
+        _scanned = Math.Max(0, _scanned - shift);
         if (_bodySearchFrom > 0)
         {
             _bodySearchFrom -= shift;
         }
     }
 
-    private AmiReadStatus Scan(out AmiMessage? message, out AmiProtocolError error)
+    private AmiReadStatus Scan(out AmiMessage? message, out AmiProtocolError error, bool build)
     {
         message = null;
         error = default;
@@ -197,12 +233,14 @@ public sealed class AmiParser
                 continue;
             }
 
-            int lf = _buffer.AsSpan(_lineStart, _end - _lineStart).IndexOf((byte)'\n');
+            int from = Math.Max(_lineStart, _scanned);
+            int lf = buffer.AsSpan(from, _end - from).IndexOf((byte)'\n');
             if (lf < 0)
             {
+                _scanned = _end;
                 return CheckOversize(ref error);
             }
-            int lineEnd = _lineStart + lf;
+            int lineEnd = from + lf;
             int contentEnd = lineEnd > _lineStart && buffer[lineEnd - 1] == (byte)'\r' ? lineEnd - 1 : lineEnd;
             int lineStart = _lineStart;
             _lineStart = lineEnd + 1;
@@ -215,8 +253,11 @@ public sealed class AmiParser
                     continue;
                 }
                 _bannerPending = false;
-                Span<int> one = [0, contentEnd - lineStart];
-                message = AmiMessage.Build(buffer.AsSpan(lineStart, contentEnd - lineStart), one, -1, -1, banner: true);
+                if (build)
+                {
+                    Span<int> one = [0, contentEnd - lineStart];
+                    message = AmiMessage.Build(buffer.AsSpan(lineStart, contentEnd - lineStart), one, -1, -1, banner: true);
+                }
                 _frameStart = _lineStart;
                 return AmiReadStatus.Message;
             }
@@ -236,7 +277,10 @@ public sealed class AmiParser
                     ResetLegacy();
                     return AmiReadStatus.Error;
                 }
-                message = AmiMessage.Build(buffer.AsSpan(_frameStart, lineEnd + 1 - _frameStart), _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, banner: false);
+                if (build)
+                {
+                    message = AmiMessage.Build(buffer.AsSpan(_frameStart, lineEnd + 1 - _frameStart), _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, banner: false);
+                }
                 _frameStart = _lineStart;
                 _lineInts = 0;
                 ResetLegacy();

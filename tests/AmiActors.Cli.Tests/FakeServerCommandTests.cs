@@ -1,0 +1,153 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AmiActors.Protocol;
+using AmiActors.TestKit;
+
+namespace AmiActors.Cli.Tests;
+
+/// <summary>The commands that connect, run in-process against the fake Asterisk over loopback TCP.</summary>
+public class FakeServerCommandTests : IAsyncLifetime
+{
+    private FakeAsteriskServer _server = null!;
+
+    private string Url(string secret = "amp111") => $"tcp://admin:{secret}@127.0.0.1:{_server.Port}";
+
+    public async Task InitializeAsync() => _server = await FakeAsteriskServer.StartAsync(new FakeAsteriskOptions { FailedLoginDelay = TimeSpan.FromMilliseconds(50) });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Send_prints_the_response_of_a_Ping()
+    {
+        var run = await CliRun.RunAsync("send", "--url", Url(), "Ping");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Response: Success", run.Stdout);
+        Assert.Contains("Ping: Pong", run.Stdout);
+        Assert.Equal("", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Send_prints_every_item_and_the_Complete_event_of_a_list_as_json()
+    {
+        _server.AddChannel(new FakeChannel("PJSIP/100-00000001"));
+        _server.AddChannel(new FakeChannel("PJSIP/200-00000002"));
+        var run = await CliRun.RunAsync("send", "--url", Url(), "CoreShowChannels", "--json");
+        Assert.Equal(0, run.ExitCode);
+        var docs = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal("response", docs[0].GetProperty("kind").GetString());
+        Assert.Equal(2, docs.Count(d => d.GetProperty("name").GetString() == "CoreShowChannel"));
+        Assert.Equal("CoreShowChannelsComplete", docs[^1].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Send_prints_the_output_lines_of_a_Command()
+    {
+        _server.OnAction("Command", ctx => AmiMessage.Create(("Response", "Success"), ("ActionID", ctx.ActionId ?? ""),
+            ("Message", "Command output follows"), ("Output", "Asterisk 22.10.1 built by test"), ("Output", ""), ("Output", "second: line")));
+        var run = await CliRun.RunAsync("send", "--url", Url(), "Command", "Command=core show version");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["Asterisk 22.10.1 built by test", "", "second: line"], run.Stdout.TrimEnd('\n').Split('\n'));
+        var received = await _server.WaitForActionAsync("Command");
+        Assert.Equal("core show version", received.Message.Get("Command"));
+    }
+
+    [Fact]
+    public async Task An_Error_response_exits_4_after_printing_it()
+    {
+        var run = await CliRun.RunAsync("send", "--url", Url(), "NoSuchAction");
+        Assert.Equal(ExitCodes.ServerError, run.ExitCode);
+        Assert.Contains("Response: Error", run.Stdout);
+        Assert.Contains("Invalid/unknown command", run.Stderr);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task A_wrong_secret_exits_3_without_printing_it()
+    {
+        var run = await CliRun.RunAsync("send", "--url", Url("WrongSecret42"), "Ping");
+        Assert.Equal(ExitCodes.Connection, run.ExitCode);
+        Assert.Contains("login", run.Stderr);
+        Assert.DoesNotContain("WrongSecret42", run.Stderr + run.Stdout);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task A_refused_connection_exits_3()
+    {
+        int port = _server.Port;
+        await _server.StopAsync(sendShutdownEvent: false);
+        var run = await CliRun.RunAsync("send", "--url", $"tcp://admin:amp111@127.0.0.1:{port}", "Ping", "--connect-timeout", "20");
+        Assert.Equal(ExitCodes.Connection, run.ExitCode);
+        Assert.Contains("cannot connect", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Md5_login_works_with_the_secret_from_AMI_SECRET()
+    {
+        var run = await CliRun.RunAsync(["send", "--url", $"tcp://admin@127.0.0.1:{_server.Port}", "--md5", "Ping"],
+            new Dictionary<string, string> { ["AMI_SECRET"] = "amp111" }, null);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(_server.ReceivedActions, a => a.Name.Equals("Challenge", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Tail_with_count_prints_that_many_matching_events_and_exits()
+    {
+        var tail = CliRun.RunAsync("tail", "--url", Url(), "--event", "Hangup,Newchannel", "--count", "3", "--json");
+        await _server.WaitForLoginsAsync(1);
+        // The stream subscribes right after login; keep emitting until the command has what it needs.
+        while (!tail.IsCompleted)
+        {
+            await _server.EmitEventAsync(("Event", "VarSet"), ("Privilege", "dialplan,all"), ("Variable", "x"));
+            await _server.EmitEventAsync(("Event", "Newchannel"), ("Privilege", "call,all"), ("Channel", "PJSIP/1-1"));
+            await _server.EmitEventAsync(("Event", "Hangup"), ("Privilege", "call,all"), ("Channel", "PJSIP/1-1"));
+            await Task.WhenAny(tail, Task.Delay(50));
+        }
+        var run = await tail;
+        Assert.Equal(0, run.ExitCode);
+        var names = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("name").GetString()).ToList();
+        Assert.Equal(3, names.Count);
+        Assert.All(names, n => Assert.True(n is "Newchannel" or "Hangup", n));
+    }
+
+    [Fact]
+    public async Task Bench_actions_prints_one_summary_line()
+    {
+        var run = await CliRun.RunAsync("bench", "actions", "--url", Url(), "--count", "300", "--inflight", "8");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(new Regex(@"^actions=300 seconds=\d+\.\d{3} rate=\d+/s$"), run.Stdout.Trim());
+        Assert.True((await _server.WaitForActionCountAsync("Ping", 300)).Count >= 300);
+    }
+
+    [Fact]
+    public async Task Bench_events_counts_what_the_server_floods()
+    {
+        var bench = CliRun.RunAsync("bench", "events", "--url", Url(), "--count", "5000");
+        var sessions = await _server.WaitForLoginsAsync(1);
+        var template = AmiMessage.Create(("Event", "Newexten"), ("Privilege", "dialplan,all"), ("Channel", "PJSIP/1-1"), ("Application", "Dial"));
+        while (!bench.IsCompleted)
+        {
+            await _server.FloodEventsAsync(sessions[0], [template], 2000);
+            await Task.WhenAny(bench, Task.Delay(100));
+        }
+        var run = await bench;
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(new Regex(@"^events=5000 seconds=\d+\.\d{3} rate=\d+/s$"), run.Stdout.Trim());
+    }
+}
+
+public class DemoCommandTests
+{
+    [Fact]
+    public async Task The_demo_with_a_duration_prints_plain_lines_and_stops()
+    {
+        var run = await CliRun.RunAsync("demo", "--duration", "2", "--rate", "20");
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain("\u001b[", run.Stdout);
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("ami demo: simulated Asterisk at tcp://demo@127.0.0.1:", lines[0]);
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^t=\d+s events=[1-9]\d* events/s=\d+ active-calls=\d+"));
+        Assert.Matches(new Regex(@"^ami demo: stopped after [\d.]+ s: [1-9]\d* events received"), lines[^1]);
+        Assert.Equal("", run.Stderr);
+    }
+}
