@@ -167,4 +167,30 @@ public class ResilienceTests(ITestOutputHelper output) : RuntimeTestBase(output)
         Assert.Contains("giving up after 2", stopped.Reason);
         await Assert.ThrowsAsync<AmiNotConnectedException>(() => client.SendAsync("pbx1", new AmiAction("Ping")));
     }
+
+    [Fact]
+    public async Task A_full_outbound_queue_rejects_new_actions_with_a_specific_error()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)) with { MaxOutboundQueueBytes = 1024 });
+        var big = new AmiAction("UserEvent", ("UserEvent", "big"), ("Data", new string('x', 600)));
+
+        // A burst: while the first write awaits its ack, the rest queue up behind it and overflow 1 KiB.
+        var probe = CreateTestProbe();
+        for (int i = 0; i < 20; i++)
+        {
+            client.Manager.Tell(new AmiManager.SendAction("pbx1", big), probe.Ref);
+        }
+        var replies = new List<object>();
+        for (int i = 0; i < 20; i++)
+        {
+            replies.Add(await probe.ExpectMsgAsync<object>(Long));
+        }
+
+        var rejected = replies.OfType<Status.Failure>().Select(f => Assert.IsType<AmiBackpressureException>(f.Cause)).ToList();
+        Assert.NotEmpty(rejected);
+        Assert.All(rejected, e => Assert.Equal("outbound-queue", e.LimitName));
+        Assert.All(replies.OfType<AmiActionResult>(), r => Assert.True(r.IsSuccess));
+        Assert.True((await client.SendAsync("pbx1", new AmiAction("Ping"))).IsSuccess);
+    }
 }

@@ -45,10 +45,6 @@ internal sealed class AmiEventRouterActor : UntypedActor
         public bool Matches(string serverId, string? name) =>
             (ServerId is null || string.Equals(ServerId, serverId, StringComparison.Ordinal)) &&
             (Names is null || (name is not null && Names.Contains(name)));
-
-        public bool SameScope(string? serverId, HashSet<string>? names) =>
-            string.Equals(ServerId, serverId, StringComparison.Ordinal) &&
-            (names is null || (Names is not null && Names.SetEquals(names)));
     }
 
     private sealed class Subscriber(IActorRef actor)
@@ -56,7 +52,6 @@ internal sealed class AmiEventRouterActor : UntypedActor
         public IActorRef Actor { get; } = actor;
         public ICell? Cell { get; } = actor is ActorRefWithCell withCell ? withCell.Underlying : null;
         public List<Filter> Filters { get; } = new();
-        public bool WantsAllNames => Filters.Exists(f => f.Names is null);
     }
 
     private readonly AmiSettings _settings;
