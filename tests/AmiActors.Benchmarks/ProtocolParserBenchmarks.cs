@@ -10,6 +10,7 @@ namespace AmiActors.Benchmarks;
 /// Run: <c>dotnet run -c Release --project tests/AmiActors.Benchmarks -- --filter '*Parser*' --job short</c>
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn, MedianColumn]
 public class ProtocolParserBenchmarks
 {
     private const int Messages = 2000;
