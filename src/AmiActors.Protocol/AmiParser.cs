@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 namespace AmiActors.Protocol;
 
 /// <summary>Options for <see cref="AmiParser"/>.</summary>
@@ -233,6 +237,11 @@ public sealed class AmiParser
                 continue;
             }
 
+            if (_lineInts >= 2 && _legacyState == 0)
+            {
+                ScanHeaderLines(buffer);
+            }
+
             int from = Math.Max(_lineStart, _scanned);
             int lf = buffer.AsSpan(from, _end - from).IndexOf((byte)'\n');
             if (lf < 0)
@@ -314,6 +323,76 @@ public sealed class AmiParser
                 _legacyState = 1;
             }
         }
+    }
+
+    // The hot path: records the non-empty lines of a frame whose first line has been seen, with the state in
+    // locals. Stops before an empty line or an incomplete line, which the general loop then handles.
+    private void ScanHeaderLines(byte[] buffer)
+    {
+        int lineStart = _lineStart;
+        int from = Math.Max(lineStart, _scanned);
+        int end = _end;
+        int frameStart = _frameStart;
+        int lineInts = _lineInts;
+        int[] lines = _lines;
+        // One 32-byte compare finds the line ends of one or two typical header lines at once; the mask is kept
+        // across lines and a block is loaded only when its line ends are used up.
+        bool vector = Vector256.IsHardwareAccelerated;
+        var lfs = Vector256.Create((byte)'\n');
+        ref byte data = ref MemoryMarshal.GetArrayDataReference(buffer);
+        int blockBase = 0;
+        uint mask = 0;
+        while (true)
+        {
+            int lineEnd;
+            while (true)
+            {
+                if (mask != 0)
+                {
+                    lineEnd = blockBase + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    break;
+                }
+                if (vector && end - from >= 32)
+                {
+                    blockBase = from;
+                    mask = Vector256.Equals(Vector256.LoadUnsafe(ref data, (nuint)from), lfs).ExtractMostSignificantBits();
+                    from += 32;
+                    continue;
+                }
+                int lf = buffer.AsSpan(from, end - from).IndexOf((byte)'\n');
+                if (lf < 0)
+                {
+                    _scanned = end;
+                    _lineStart = lineStart;
+                    _lineInts = lineInts;
+                    return;
+                }
+                lineEnd = from + lf;
+                from = lineEnd + 1;
+                break;
+            }
+            int contentEnd = lineEnd > lineStart && Unsafe.Add(ref data, lineEnd - 1) == (byte)'\r' ? lineEnd - 1 : lineEnd;
+            if (contentEnd == lineStart)
+            {
+                break;
+            }
+            if (lineInts + 2 > lines.Length)
+            {
+                Array.Resize(ref _lines, lines.Length * 2);
+                lines = _lines;
+            }
+            lines[lineInts] = lineStart - frameStart;
+            lines[lineInts + 1] = contentEnd - frameStart;
+            lineInts += 2;
+            lineStart = lineEnd + 1;
+            if (mask == 0 && from < lineStart)
+            {
+                from = lineStart;
+            }
+        }
+        _lineStart = lineStart;
+        _lineInts = lineInts;
     }
 
     private AmiReadStatus CheckOversize(ref AmiProtocolError error)

@@ -7,9 +7,12 @@ namespace AmiActors.Benchmarks;
 /// Parses the 2,000 events of the event-stream-2000 fixture (the bytes after the banner and the login response,
 /// so every operation is one event), from one contiguous buffer and in 4 KiB chunks, against the naive
 /// string-per-line parser as the baseline. <c>OperationsPerInvoke</c> makes every figure per message.
-/// Run: <c>dotnet run -c Release --project tests/AmiActors.Benchmarks -- --filter '*Parser*' --job short</c>
+/// Run: <c>dotnet run -c Release --project tests/AmiActors.Benchmarks -- --filter '*ProtocolParser*' --job short --inProcess --iterationCount 15</c>
+/// (<c>--inProcess</c> because on a loaded machine BenchmarkDotNet's own rebuild can pass its 2-minute build timeout;
+/// Min and Median are shown because other processes inflate the mean).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn, MedianColumn]
 public class ProtocolParserBenchmarks
 {
     private const int Messages = 2000;

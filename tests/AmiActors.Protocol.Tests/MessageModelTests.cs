@@ -1,0 +1,84 @@
+using System.Text;
+using AmiActors.Protocol;
+
+namespace AmiActors.Protocol.Tests;
+
+public class MessageModelTests
+{
+    [Fact]
+    public void Repeated_keys_keep_every_value_in_order_and_the_first_is_the_value()
+    {
+        var m = AmiMessage.Create(("Event", "VarSet"), ("Variable", "a=1"), ("Other", "x"), ("variable", "b=2"), ("VARIABLE", "c=3"));
+        Assert.Equal("a=1", m["Variable"]);
+        Assert.Equal(["a=1", "b=2", "c=3"], m.GetAll("Variable"));
+        Assert.Equal(1, m.IndexOf("variable"));
+        Assert.Equal(3, m.IndexOf("variable", 2));
+        Assert.Equal(-1, m.IndexOf("variable", 5));
+        Assert.Equal(["Event", "Variable", "Other", "variable", "VARIABLE"], m.Headers.Select(h => h.Name));
+    }
+
+    [Fact]
+    public void List_accessors_accept_any_case_and_the_old_items_header()
+    {
+        Assert.True(AmiMessage.Create(("Response", "Success"), ("EventList", "Start")).IsListStart);
+        Assert.True(AmiMessage.Create(("Event", "XComplete"), ("EventList", "complete")).IsListComplete);
+        Assert.Equal(3, AmiMessage.Create(("Event", "StatusComplete"), ("Items", "3")).ListItems);
+        Assert.Equal(2, AmiMessage.Create(("Event", "StatusComplete"), ("Items", "9"), ("ListItems", "2")).ListItems);
+        Assert.Null(AmiMessage.Create(("Event", "XComplete"), ("ListItems", "two")).ListItems);
+        Assert.Null(AmiMessage.Create(("Event", "X")).ListItems);
+    }
+
+    [Fact]
+    public void Response_accessors_read_status_and_message()
+    {
+        var error = AmiMessage.Create(("Response", "error"), ("ActionID", "7"), ("Message", "Permission denied"));
+        Assert.True(error.IsError);
+        Assert.False(error.IsSuccess);
+        Assert.Equal("error", error.ResponseStatus);
+        Assert.Equal("Permission denied", error.ResponseMessage);
+        Assert.Equal("7", error.ActionId);
+        Assert.Null(error.EventName);
+        Assert.Null(error.BannerVersion);
+    }
+
+    [Theory]
+    [InlineData("Asterisk Call Manager/1.1", "1.1")]
+    [InlineData("Asterisk Call Manager/2.10.6", "2.10.6")]
+    [InlineData("Asterisk Call Manager/11.0.0", "11.0.0")]
+    public void The_banner_version_is_read_from_the_banner_line(string line, string version)
+    {
+        var banner = AmiStreamDecoder.Decode(Encoding.ASCII.GetBytes(line + "\r\n"))[0];
+        Assert.Equal(AmiMessageKind.Banner, banner.Kind);
+        Assert.Equal(version, banner.BannerVersion);
+        Assert.Equal(line, banner.BannerText);
+    }
+
+    [Fact]
+    public void Created_messages_refuse_line_breaks()
+    {
+        Assert.Throws<ArgumentException>(() => AmiMessage.Create(("Event", "X\r\nEvent: Y")));
+        Assert.Throws<ArgumentException>(() => AmiMessage.Create(("Na:me", "v")));
+    }
+
+    [Fact]
+    public void A_frame_parses_on_its_own_with_either_line_end()
+    {
+        var m = AmiMessage.FromFrame("Event: Hangup\nCause-txt: Normal\r\n"u8);
+        Assert.Equal(AmiMessageKind.Event, m.Kind);
+        Assert.Equal("Normal", m["Cause-txt"]);
+        Assert.Equal(2, m.Count);
+    }
+
+    [Fact]
+    public void Value_lookups_without_strings_compare_ascii_case_insensitively()
+    {
+        var m = AmiMessage.Create(("Event", "Newstate"), ("ChannelStateDesc", "Up"));
+        Assert.True(m.HasValue("channelstatedesc", "UP"));
+        Assert.False(m.HasValue("ChannelStateDesc", "Down"));
+        Assert.False(m.HasValue("Missing", "Up"));
+        Assert.True(m.Contains("CHANNELSTATEDESC"));
+        Assert.Equal("Newstate"u8.ToArray(), m.ValueBytes(0).ToArray());
+        Assert.Equal("Event"u8.ToArray(), m.NameBytes(0).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.ValueAt(2));
+    }
+}
