@@ -88,7 +88,7 @@ public static class FakeAmiPermissionsText
         {
             return FakeAmiPermissions.All;
         }
-        return ParseList(text, ignoreCase: false);
+        return ParseList(text);
     }
 
     /// <summary>
@@ -123,10 +123,11 @@ public static class FakeAmiPermissionsText
         return string.Join(',', names);
     }
 
-    private static FakeAmiPermissions ParseList(string text, bool ignoreCase)
+    // Asterisk's get_perm: class names are matched case-sensitively.
+    private static FakeAmiPermissions ParseList(string text)
     {
         var result = FakeAmiPermissions.None;
-        var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        const StringComparison comparison = StringComparison.Ordinal;
         foreach (var part in text.Split(','))
         {
             if (string.Equals(part, "all", comparison))

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -400,43 +401,29 @@ public sealed class FakeAmiSession
     private async Task ReadLoopAsync(Stream stream)
     {
         var reader = new AsteriskLineReader();
-        var buffer = new byte[4096];
+        var buffer = new byte[16 * 1024];
         int start = 0, end = 0;
-        var lines = new List<byte[]>();
-        bool headerLoss = false;
+        var frame = new FrameAccumulator();
         var token = _readCts.Token;
         while (true)
         {
-            while (reader.TryReadLine(out var line))
+            while (frame.TakeLines(reader))
             {
-                if (line.Length > 0)
-                {
-                    if (lines.Count < MaxLines)
-                    {
-                        lines.Add(line);
-                    }
-                    else
-                    {
-                        headerLoss = true;
-                    }
-                    continue;
-                }
                 bool keepGoing = true;
-                if (headerLoss)
+                if (frame.HeaderLoss)
                 {
-                    await WriteParseErrorAsync(lines, "Too many lines in message or allocation failure").ConfigureAwait(false);
+                    await WriteParseErrorAsync(frame.ToMessage(), "Too many lines in message or allocation failure").ConfigureAwait(false);
                 }
                 else if (reader.LineTooLong)
                 {
-                    await WriteParseErrorAsync(lines, "Failed to parse message: line too long").ConfigureAwait(false);
+                    await WriteParseErrorAsync(frame.ToMessage(), "Failed to parse message: line too long").ConfigureAwait(false);
                     reader.LineTooLong = false;
                 }
                 else
                 {
-                    keepGoing = await ProcessMessageAsync(lines).ConfigureAwait(false);
+                    keepGoing = await ProcessMessageAsync(frame.ToMessage(), frame.LineCount).ConfigureAwait(false);
                 }
-                lines.Clear();
-                headerLoss = false;
+                frame.Reset();
                 if (!keepGoing)
                 {
                     return;
@@ -456,22 +443,62 @@ public sealed class FakeAmiSession
         }
     }
 
-    private async ValueTask WriteParseErrorAsync(List<byte[]> lines, string error)
+    /// <summary>Collects the lines of one action (at most <see cref="MaxLines"/>, like Asterisk's message struct).</summary>
+    private sealed class FrameAccumulator
+    {
+        private readonly ArrayBufferWriter<byte> _bytes = new(1024);
+
+        public int LineCount { get; private set; }
+
+        public bool HeaderLoss { get; private set; }
+
+        // Takes lines until the blank line that ends an action (true) or until more input is needed (false).
+        public bool TakeLines(AsteriskLineReader reader)
+        {
+            while (reader.TryReadLine(out var line))
+            {
+                if (line.IsEmpty)
+                {
+                    return true;
+                }
+                if (LineCount < MaxLines)
+                {
+                    _bytes.Write(line);
+                    _bytes.Write("\r\n"u8);
+                    LineCount++;
+                }
+                else
+                {
+                    HeaderLoss = true;
+                }
+            }
+            return false;
+        }
+
+        public AmiMessage ToMessage() => AmiMessage.FromFrame(_bytes.WrittenSpan);
+
+        public void Reset()
+        {
+            _bytes.ResetWrittenCount();
+            LineCount = 0;
+            HeaderLoss = false;
+        }
+    }
+
+    private async ValueTask WriteParseErrorAsync(AmiMessage message, string error)
     {
         if (IsSilent)
         {
             return;
         }
-        var message = ToMessage(lines);
         await _writer.EnqueueAsync(FrameBuilder.Response("Error", HeaderValue(message, "ActionID"), error)).ConfigureAwait(false);
     }
 
     // Runs one action; false when the session must close (Logoff, failed login, a handler's request).
-    private async ValueTask<bool> ProcessMessageAsync(List<byte[]> lines)
+    private async ValueTask<bool> ProcessMessageAsync(AmiMessage message, int lineCount)
     {
-        var message = ToMessage(lines);
         string action = ActionNameOf(message);
-        if (lines.Count > 0)
+        if (lineCount > 0)
         {
             var record = _server.Record(Id, action, message);
             lock (_gate)
@@ -539,25 +566,6 @@ public sealed class FakeAmiSession
             await BuiltInActions.TryRunAsync(context).ConfigureAwait(false);
         }
         return !context.CloseRequested;
-    }
-
-    internal static AmiMessage ToMessage(List<byte[]> lines)
-    {
-        int size = 0;
-        foreach (var line in lines)
-        {
-            size += line.Length + 2;
-        }
-        var frame = new byte[size];
-        int p = 0;
-        foreach (var line in lines)
-        {
-            line.CopyTo(frame, p);
-            p += line.Length;
-            frame[p++] = (byte)'\r';
-            frame[p++] = (byte)'\n';
-        }
-        return AmiMessage.FromFrame(frame);
     }
 
     /// <summary>The first header's value with leading blanks skipped (Asterisk's astman_get_header); null when absent.</summary>

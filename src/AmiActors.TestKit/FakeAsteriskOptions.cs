@@ -96,9 +96,6 @@ public sealed record FakeAsteriskOptions
     /// <summary>How many received actions the server (and each session) keeps for <see cref="FakeAsteriskServer.ReceivedActions"/>; older ones are forgotten. Default 100,000.</summary>
     public int MaxRecordedActions { get; init; } = 100_000;
 
-    /// <summary>The system name used in generated values (SessionID, channel names do not use it). Default <c>amiactors-fake</c>.</summary>
-    public string SystemName { get; init; } = "amiactors-fake";
-
     /// <summary>Prints the settings that matter for a test log; user secrets are never printed.</summary>
     public override string ToString() =>
         $"FakeAsteriskOptions({Address}:{Port}, AMI {AmiVersion}, {Users.Count} users, tls={UseTls}, legacyCommand={LegacyCommandFraming})";

@@ -36,27 +36,33 @@ internal static class BuiltInActions
 
     public static string UnknownActionMessage(string action) => $"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands.";
 
+    private static readonly Dictionary<string, Func<FakeActionContext, Task>> Handlers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Login"] = LoginAsync,
+        ["Logoff"] = LogoffAsync,
+        ["Challenge"] = ChallengeAsync,
+        ["Ping"] = PingAsync,
+        ["Events"] = EventsAsync,
+        ["UserEvent"] = UserEventAsync,
+        ["Command"] = CommandAsync,
+        ["CoreShowChannels"] = CoreShowChannelsAsync,
+        ["Status"] = StatusAsync,
+        ["Originate"] = OriginateAsync,
+        ["Hangup"] = HangupAsync,
+        ["Filter"] = FilterAsync,
+        ["Getvar"] = GetvarAsync,
+        ["Setvar"] = SetvarAsync,
+    };
+
     /// <summary>Runs the built-in action; false when there is none of that name.</summary>
     public static async ValueTask<bool> TryRunAsync(FakeActionContext c)
     {
-        switch (c.ActionName.ToLowerInvariant())
+        if (!Handlers.TryGetValue(c.ActionName, out var handler))
         {
-            case "login": await LoginAsync(c).ConfigureAwait(false); return true;
-            case "logoff": await LogoffAsync(c).ConfigureAwait(false); return true;
-            case "challenge": await ChallengeAsync(c).ConfigureAwait(false); return true;
-            case "ping": await PingAsync(c).ConfigureAwait(false); return true;
-            case "events": await EventsAsync(c).ConfigureAwait(false); return true;
-            case "userevent": await UserEventAsync(c).ConfigureAwait(false); return true;
-            case "command": await CommandAsync(c).ConfigureAwait(false); return true;
-            case "coreshowchannels": await CoreShowChannelsAsync(c).ConfigureAwait(false); return true;
-            case "status": await StatusAsync(c).ConfigureAwait(false); return true;
-            case "originate": await OriginateAsync(c).ConfigureAwait(false); return true;
-            case "hangup": await HangupAsync(c).ConfigureAwait(false); return true;
-            case "filter": await FilterAsync(c).ConfigureAwait(false); return true;
-            case "getvar": await GetvarAsync(c).ConfigureAwait(false); return true;
-            case "setvar": await SetvarAsync(c).ConfigureAwait(false); return true;
-            default: return false;
+            return false;
         }
+        await handler(c).ConfigureAwait(false);
+        return true;
     }
 
     private static ValueTask SendAsync(FakeActionContext c, byte[] frame) => c.SendRawAsync(frame);

@@ -11,6 +11,7 @@ internal sealed class SessionWriter
 {
     private const int BatchSize = 64 * 1024;
     private const int QueueCapacity = 8192;
+    private const int SmallBatch = 8 * 1024;
 
     private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(QueueCapacity)
     {
@@ -99,6 +100,8 @@ internal sealed class SessionWriter
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 int used = 0;
+                bool yielded = false;
+            Drain:
                 while (reader.TryRead(out var item))
                 {
                     bool plain = item.Work is null && item.Done is null && !_byteByByte();
@@ -143,6 +146,13 @@ internal sealed class SessionWriter
                         item.Done?.TrySetException(ex is IOException ? ex : new IOException("The session's connection failed while writing.", ex));
                         throw;
                     }
+                }
+                if (used > 0 && used < SmallBatch && !yielded)
+                {
+                    // A few small frames (responses to pipelined actions): let the producer add more before paying for a syscall.
+                    yielded = true;
+                    await Task.Yield();
+                    goto Drain;
                 }
                 if (used > 0)
                 {
