@@ -26,11 +26,12 @@ public sealed class FakeAmiSession
     private readonly CancellationTokenSource _readCts = new();
     private readonly CancellationTokenSource _lifetimeCts;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<FakeReceivedAction> _received = [];
+    private readonly Queue<FakeReceivedAction> _received = new();
     private readonly Lock _gate = new();
     private volatile bool _authenticated;
     private volatile bool _silent;
     private volatile bool _aborted;
+    private volatile bool _readLoopEnded;
     private int _eventMask = (int)FakeAmiPermissions.All;
     private int _readPermissions;
     private int _writePermissions;
@@ -47,8 +48,9 @@ public sealed class FakeAmiSession
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         IsTls = server.Certificate is not null;
         ConnectedAt = DateTimeOffset.UtcNow;
-        _writer = new SessionWriter(() => _byteByByte ?? server.Faults.DeliverByteByByte);
+        _writer = new SessionWriter(() => _byteByByte ?? server.Faults.DeliverByteByByte, server.Options.WriteTimeout);
         _lifetimeCts = CancellationTokenSource.CreateLinkedTokenSource(serverLifetime);
+        _lifetimeCts.Token.Register(() => TryCancel(_readCts));
         SessionIdText = "0x" + (0x7f3a00000000L + (id * 0x1000L)).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -164,6 +166,12 @@ public sealed class FakeAmiSession
     /// <summary>Drops the connection at once with a TCP reset (no FIN, queued bytes lost). Completes when closed.</summary>
     public Task AbortAsync()
     {
+        Abort();
+        return Completion;
+    }
+
+    private void Abort()
+    {
         _aborted = true;
         try
         {
@@ -176,7 +184,6 @@ public sealed class FakeAmiSession
         _socket.Close();
         TryCancel(_readCts);
         TryCancel(_lifetimeCts);
-        return Completion;
     }
 
     private static void TryCancel(CancellationTokenSource cts)
@@ -246,7 +253,7 @@ public sealed class FakeAmiSession
                     ClientCertificateRequired = false,
                 }, handshake.Token).ConfigureAwait(false);
             }
-            writerTask = _writer.WriteLoopAsync(stream, _lifetimeCts.Token);
+            writerTask = RunWriterAsync(stream);
             await _writer.EnqueueAsync(Encoding.ASCII.GetBytes($"Asterisk Call Manager/{_server.Options.AmiVersion}\r\n")).ConfigureAwait(false);
             using var authTimer = new CancellationTokenSource(_server.Options.AuthTimeout);
             using var registration = authTimer.Token.Register(() =>
@@ -264,6 +271,7 @@ public sealed class FakeAmiSession
         }
         finally
         {
+            _readLoopEnded = true;
             _writer.Complete();
             if (!_aborted)
             {
@@ -305,6 +313,16 @@ public sealed class FakeAmiSession
             _closed.TrySetResult();
             _server.OnSessionClosed(this);
             _lifetimeCts.Dispose();
+        }
+    }
+
+    // When the writer stops on its own (write error, write timeout), the connection is dead: drop it as Asterisk does.
+    private async Task RunWriterAsync(Stream stream)
+    {
+        await _writer.WriteLoopAsync(stream, _lifetimeCts.Token).ConfigureAwait(false);
+        if (!_readLoopEnded)
+        {
+            Abort();
         }
     }
 
@@ -387,7 +405,11 @@ public sealed class FakeAmiSession
             var record = _server.Record(Id, action, message);
             lock (_gate)
             {
-                _received.Add(record);
+                _received.Enqueue(record);
+                while (_received.Count > _server.Options.MaxRecordedActions)
+                {
+                    _received.Dequeue();
+                }
             }
             _server.NotifyChanged();
         }
@@ -398,7 +420,7 @@ public sealed class FakeAmiSession
         var delay = _responseDelay ?? _server.Faults.ResponseDelay;
         if (delay > TimeSpan.Zero)
         {
-            await Task.Delay(delay, _lifetimeCts.Token).ConfigureAwait(false);
+            await Task.Delay(delay, _readCts.Token).ConfigureAwait(false);
         }
         string? actionId = HeaderValue(message, "ActionID");
         if (action.Length == 0)
@@ -411,7 +433,7 @@ public sealed class FakeAmiSession
             await _writer.EnqueueAsync(FrameBuilder.Response("Error", actionId, "Permission denied")).ConfigureAwait(false);
             return true;
         }
-        var context = new FakeActionContext(_server, this, message, action, _lifetimeCts.Token);
+        var context = new FakeActionContext(_server, this, message, action, _readCts.Token);
         var custom = _server.FindHandler(action);
         FakeAmiPermissions required = custom?.Required ?? BuiltInActions.RequiredPermission(action) ?? FakeAmiPermissions.None;
         if (custom is null && !BuiltInActions.IsKnown(action))
@@ -431,7 +453,7 @@ public sealed class FakeAmiSession
             {
                 reply = await custom.Handler(context).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !_lifetimeCts.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OperationCanceledException || !_readCts.IsCancellationRequested)
             {
                 _server.RecordHandlerError(ex);
                 reply = context.Error($"Fake Asterisk handler for '{action}' failed: {ex.GetType().Name}");

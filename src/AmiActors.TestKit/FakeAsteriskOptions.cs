@@ -86,6 +86,16 @@ public sealed record FakeAsteriskOptions
     /// <summary>The TLS server certificate (with private key); null to create a self-signed one for localhost/127.0.0.1.</summary>
     public X509Certificate2? Certificate { get; init; }
 
+    /// <summary>
+    /// A write to a client that does not complete within this time drops the session, as Asterisk's writetimeout
+    /// (100 ms there) disconnects clients that stop reading. Null (default) waits as long as it takes: a test machine's
+    /// pauses should not drop test clients unless a test asks for it.
+    /// </summary>
+    public TimeSpan? WriteTimeout { get; init; }
+
+    /// <summary>How many received actions the server (and each session) keeps for <see cref="FakeAsteriskServer.ReceivedActions"/>; older ones are forgotten. Default 100,000.</summary>
+    public int MaxRecordedActions { get; init; } = 100_000;
+
     /// <summary>The system name used in generated values (SessionID, channel names do not use it). Default <c>amiactors-fake</c>.</summary>
     public string SystemName { get; init; } = "amiactors-fake";
 

@@ -35,7 +35,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, Task> _sessionTasks = new();
     private readonly ConcurrentDictionary<long, Task> _background = new();
     private readonly ConcurrentDictionary<string, Registration> _handlers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<FakeReceivedAction> _received = [];
+    private readonly Queue<FakeReceivedAction> _received = new();
     private readonly List<Exception> _handlerErrors = [];
     private readonly List<FakeChannel> _channels = [];
     private readonly Lock _gate = new();
@@ -141,7 +141,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     {
         var server = new FakeAsteriskServer(options ?? new FakeAsteriskOptions());
         server.Port = server.Options.Port;
-        await server.StartListeningAsync(cancellationToken).ConfigureAwait(false);
+        await server.StartListeningAsync(retryWhilePortInUse: false, cancellationToken).ConfigureAwait(false);
         return server;
     }
 
@@ -209,7 +209,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         return removed;
     }
 
-    /// <summary>Forgets the actions received so far (the per-session lists too are unaffected).</summary>
+    /// <summary>Forgets the actions received so far by the server (each session's own list is kept).</summary>
     public void ClearReceivedActions()
     {
         lock (_gate)
@@ -334,7 +334,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     public async Task StartAgainAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await StartListeningAsync(cancellationToken).ConfigureAwait(false);
+        await StartListeningAsync(retryWhilePortInUse: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Restarts on the same port: a <c>Shutdown</c> event (<c>Restart: True</c>), all sessions closed, <paramref name="downtime"/>, then listening again.</summary>
@@ -408,7 +408,11 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         lock (_gate)
         {
             var record = new FakeReceivedAction(sessionId, name, message, ++_sequence, DateTimeOffset.UtcNow);
-            _received.Add(record);
+            _received.Enqueue(record);
+            while (_received.Count > Options.MaxRecordedActions)
+            {
+                _received.Dequeue();
+            }
             return record;
         }
     }
@@ -473,7 +477,8 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         NotifyChanged();
     }
 
-    private async Task StartListeningAsync(CancellationToken cancellationToken)
+    // After a stop, the old port may take a moment to be free again (connections closing): retry for a while.
+    private async Task StartListeningAsync(bool retryWhilePortInUse, CancellationToken cancellationToken)
     {
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -494,7 +499,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
                     _listener = listener;
                     break;
                 }
-                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && Port != 0 && DateTime.UtcNow < deadline)
+                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && retryWhilePortInUse && DateTime.UtcNow < deadline)
                 {
                     listener.Dispose();
                     await Task.Delay(50, cancellationToken).ConfigureAwait(false);

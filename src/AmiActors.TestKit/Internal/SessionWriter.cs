@@ -20,8 +20,13 @@ internal sealed class SessionWriter
     });
 
     private readonly Func<bool> _byteByByte;
+    private readonly TimeSpan? _writeTimeout;
 
-    public SessionWriter(Func<bool> byteByByte) => _byteByByte = byteByByte;
+    public SessionWriter(Func<bool> byteByByte, TimeSpan? writeTimeout)
+    {
+        _byteByByte = byteByByte;
+        _writeTimeout = writeTimeout;
+    }
 
     /// <summary>Total bytes written to the socket.</summary>
     public long BytesWritten => Interlocked.Read(ref _bytesWritten);
@@ -173,7 +178,17 @@ internal sealed class SessionWriter
 
     private async ValueTask WriteCountedAsync(Stream stream, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        if (_writeTimeout is { } timeout)
+        {
+            // Asterisk's writetimeout: a write that cannot complete in time means a client that stopped reading.
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(timeout);
+            await stream.WriteAsync(data, limit.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        }
         Interlocked.Add(ref _bytesWritten, data.Length);
     }
 
