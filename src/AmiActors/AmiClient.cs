@@ -107,11 +107,12 @@ public sealed class AmiClient : IAmiClient
     }
 
     /// <inheritdoc />
+    /// <remarks>A <paramref name="bufferSize"/> of 0 or less uses <c>ami.events.stream-buffer-size</c>.</remarks>
     public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
     {
-        if (bufferSize < 1)
+        if (bufferSize <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(bufferSize), "The buffer must hold at least one event.");
+            bufferSize = Settings.StreamBufferSize;
         }
         if (overflowStrategy == OverflowStrategy.Backpressure)
         {

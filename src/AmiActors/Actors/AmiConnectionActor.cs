@@ -51,7 +51,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private const string DrainKey = "drain";
     private const string LogoffKey = "logoff";
 
-    private readonly record struct Pending(IActorRef Correlation, IActorRef Asker, string ActionName);
+    private readonly record struct Pending(IActorRef Correlation, IActorRef Asker, string ActionName, bool AsyncOriginate);
 
     private sealed record Buffered(AmiAction Action, IActorRef Asker, DateTimeOffset Deadline, TimeSpan Timeout, TimeSpan? OriginateTimeout);
 
@@ -486,6 +486,11 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         if (_pending.TryGetValue(actionId, out var pending))
         {
             pending.Correlation.Tell(message);
+            // A plain response ends the reply: forget the ActionID now rather than on the correlation actor's Done.
+            if (message.IsError || (!pending.AsyncOriginate && !message.IsListStart))
+            {
+                _pending.Remove(actionId);
+            }
             return;
         }
         if (actionId == _loginId)
@@ -608,7 +613,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         var correlation = Context.ActorOf(AmiCorrelationActor.Props(
             new AmiCorrelationActor.Request(_server.Id, action.Name, actionId, asker, timeout, originateTimeout, _router)));
-        _pending.Add(actionId, new Pending(correlation, asker, action.Name));
+        _pending.Add(actionId, new Pending(correlation, asker, action.Name, originateTimeout is not null));
         Flush();
     }
 

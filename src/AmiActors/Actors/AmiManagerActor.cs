@@ -52,21 +52,34 @@ internal sealed class AmiManagerActor : UntypedActor
         {
             Start(server);
         }
+        RegisterShutdownTask();
+    }
+
+    // Drain and log off in service-unbind, before the actor system stops its actors.
+    private void RegisterShutdownTask()
+    {
         var self = Self;
-        var cs = CoordinatedShutdown.Get(Context.System);
         var wait = _settings.DrainTimeout + _settings.LogoffTimeout + TimeSpan.FromSeconds(2);
-        cs.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "ami-drain-" + Self.Path.Name, async () =>
+        try
         {
-            try
+            CoordinatedShutdown.Get(Context.System).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "ami-drain-" + Self.Path.Name, async () =>
             {
-                await self.Ask<Akka.Done>(ShutdownAll.Instance, wait).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // The manager is gone or did not finish in time: the system goes on shutting down regardless.
-            }
-            return Akka.Done.Instance;
-        });
+                try
+                {
+                    await self.Ask<Akka.Done>(ShutdownAll.Instance, wait).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The manager is gone or did not finish in time: the system goes on shutting down regardless.
+                }
+                return Akka.Done.Instance;
+            });
+        }
+        catch (Exception e)
+        {
+            // Shutdown already running (the manager restarted late): nothing left to register for.
+            _log.Debug("AMI manager: CoordinatedShutdown task not registered: {0}", e.Message);
+        }
     }
 
     protected override void OnReceive(object message)

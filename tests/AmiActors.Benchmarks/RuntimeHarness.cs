@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.IO;
+using AmiActors.Protocol;
+using AmiActors.TestKit;
+
+namespace AmiActors.Benchmarks;
+
+/// <summary>
+/// Runtime throughput against the fake server on loopback, with an Akka.IO ceiling measured in the same run:
+/// events delivered to a subscribed actor vs. a bare Akka.IO reader that only counts frames; Ping round trips,
+/// sequential and pipelined.
+/// <c>dotnet run -c Release --project tests/AmiActors.Benchmarks -- runtime [--events N] [--pings N] [--pipelined N] [--in-flight N] [--event-stream]</c>
+/// </summary>
+public sealed class RuntimeHarness : IHarness
+{
+    public string Name => "runtime";
+
+    public string Description => "events/s to a subscribed actor vs. an Akka.IO frame-counting ceiling; Ping round trips (sequential, pipelined)";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        int events = Arg(args, "--events", 1_000_000);
+        int pings = Arg(args, "--pings", 20_000);
+        int pipelined = Arg(args, "--pipelined", 200_000);
+        int inFlight = Arg(args, "--in-flight", 100);
+        bool eventStream = args.Contains("--event-stream");
+
+        var template = FakeEventTemplates.FromCaptureFile(Path.Combine(FindShared(), "fixtures", "asterisk-22", "event-stream-2000.recv.txt"));
+        var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = off");
+        using var system = ActorSystem.Create("bench", config);
+        Console.WriteLine($"runtime harness: {events:N0} events (templates: event-stream-2000), {pings:N0} sequential Pings, {pipelined:N0} Pings with {inFlight} in flight; EventStream publishing {(eventStream ? "on" : "off")}");
+
+        // Warm up both paths (JIT, buffers), then measure.
+        await CeilingAsync(system, template, Math.Min(events, 100_000));
+        double ceiling = await CeilingAsync(system, template, events);
+
+        await using var server = await FakeAsteriskServer.StartAsync();
+        var settings0 = AmiSettings.FromSystem(system);
+        var settings = settings0 with
+        {
+            PublishToEventStream = eventStream,
+            // Measure delivery, not shedding: room for the whole flood in the subscriber's mailbox.
+            SubscriberBufferSize = Math.Max(settings0.SubscriberBufferSize, events),
+            HeartbeatInterval = null,
+            Servers = [new AmiServerDefinition("bench", "127.0.0.1", server.Port, "admin", "amp111")],
+        };
+        var client = AmiClient.Start(system, settings);
+        await WaitConnectedAsync(client);
+        var session = (await server.WaitForLoginsAsync(1)).Single();
+
+        await DeliverAsync(system, client, server, session, template, Math.Min(events, 100_000));
+        double delivered = await DeliverAsync(system, client, server, session, template, events);
+        Console.WriteLine($"events: Akka.IO ceiling {ceiling:N0}/s; delivered to a subscribed actor {delivered:N0}/s = {delivered / ceiling:P0} of the ceiling");
+
+        await RawPipelinedAsync(system, Math.Min(pipelined, 20_000), inFlight);
+        double rawPipe = await RawPipelinedAsync(system, pipelined, inFlight);
+        Console.WriteLine($"actions: Akka.IO ceiling, raw Pings with {inFlight} in flight {rawPipe:N0}/s");
+
+        await SequentialAsync(client, Math.Min(pings, 2_000));
+        double sequential = await SequentialAsync(client, pings);
+        Console.WriteLine($"actions: sequential Ping round trips {sequential:N0}/s");
+
+        await PipelinedAsync(client, Math.Min(pipelined, 20_000), inFlight);
+        double pipe = await PipelinedAsync(client, pipelined, inFlight);
+        Console.WriteLine($"actions: Pings with {inFlight} in flight {pipe:N0}/s ({pipe / sequential:F1}x sequential, {pipe / rawPipe:P0} of the raw ceiling)");
+
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        return 0;
+    }
+
+    private static async Task<double> CeilingAsync(ActorSystem system, byte[] template, int count)
+    {
+        await using var server = await FakeAsteriskServer.StartAsync();
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reader = system.ActorOf(Props.Create(() => new FrameCountingReader(server.Port, count, done)));
+        var session = (await server.WaitForSessionsAsync(1)).Single();
+        var sw = Stopwatch.StartNew();
+        _ = server.FloodEventsAsync(session, template, count);
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        sw.Stop();
+        system.Stop(reader);
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> DeliverAsync(ActorSystem system, AmiClient client, FakeAsteriskServer server, FakeAmiSession session, byte[] template, int count)
+    {
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var counter = system.ActorOf(Props.Create(() => new CountingSubscriber(count, done)));
+        await client.SubscribeAsync(counter, "bench");
+        var sw = Stopwatch.StartNew();
+        _ = server.FloodEventsAsync(session, template, count);
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        sw.Stop();
+        await client.UnsubscribeAsync(counter, "bench");
+        system.Stop(counter);
+        var status = (await client.GetServersAsync()).Single();
+        if (status.EventsDropped > 0)
+        {
+            Console.WriteLine($"  (events dropped so far: {status.EventsDropped:N0})");
+        }
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> RawPipelinedAsync(ActorSystem system, int count, int inFlight)
+    {
+        await using var server = await FakeAsteriskServer.StartAsync();
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sw = Stopwatch.StartNew();
+        var pinger = system.ActorOf(Props.Create(() => new RawPinger(server.Port, count, inFlight, done)));
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        sw.Stop();
+        system.Stop(pinger);
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> SequentialAsync(AmiClient client, int count)
+    {
+        var ping = new AmiAction("Ping");
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            await client.SendAsync("bench", ping);
+        }
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> PipelinedAsync(AmiClient client, int count, int inFlight)
+    {
+        var ping = new AmiAction("Ping");
+        int issued = 0;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref issued) <= count)
+            {
+                await client.SendAsync("bench", ping);
+            }
+        }));
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    private static async Task WaitConnectedAsync(AmiClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await client.GetServersAsync()).Single().State != AmiConnectionState.Connected)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the benchmark connection did not log in");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1].Replace("_", ""), System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    }
+
+    internal static string FindShared()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null)
+        {
+            var candidate = Path.Combine(dir.FullName, "..", "shared");
+            if (File.Exists(Path.Combine(dir.FullName, "AmiActors.sln")) && Directory.Exists(candidate))
+            {
+                return Path.GetFullPath(candidate);
+            }
+            dir = dir.Parent;
+        }
+        throw new DirectoryNotFoundException("../shared next to the repository root was not found");
+    }
+
+    /// <summary>Counts AmiEventReceived messages; completes when the target is reached.</summary>
+    private sealed class CountingSubscriber : ReceiveActor
+    {
+        public CountingSubscriber(int target, TaskCompletionSource<long> done)
+        {
+            long count = 0;
+            Receive<AmiEventReceived>(_ =>
+            {
+                if (++count == target)
+                {
+                    done.TrySetResult(count);
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// The action ceiling: raw Akka.IO, plain login, then Pings written ahead to keep <c>inFlight</c> outstanding; replies are
+    /// counted by their ActionID line (no parsing, no correlation).
+    /// </summary>
+    private sealed class RawPinger : ReceiveActor
+    {
+        public RawPinger(int port, int count, int inFlight, TaskCompletionSource<long> done)
+        {
+            var marker = "ActionID: p"u8.ToArray();
+            var ping = ByteString.FromBytes("Action: Ping\r\nActionID: p\r\n\r\n"u8.ToArray());
+            long replies = 0, sent = 0;
+            byte[] tail = [];
+            IActorRef? connection = null;
+            Context.System.Tcp().Tell(new Tcp.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)));
+            Receive<Tcp.Connected>(_ =>
+            {
+                connection = Sender;
+                connection.Tell(new Tcp.Register(Self));
+                var first = ByteString.FromBytes("Action: Login\r\nUsername: admin\r\nSecret: amp111\r\n\r\n"u8.ToArray());
+                int n = Math.Min(inFlight, count);
+                for (int i = 0; i < n; i++)
+                {
+                    first = first.Concat(ping);
+                }
+                sent = n;
+                connection.Tell(Tcp.Write.Create(first.Compact()));
+            });
+            Receive<Tcp.Received>(r =>
+            {
+                // Prepend the tail of the previous read so a marker split across reads is still found once.
+                var joined = new byte[tail.Length + r.Data.Count];
+                tail.CopyTo(joined, 0);
+                r.Data.ToReadOnlySpan().CopyTo(joined.AsSpan(tail.Length));
+                ReadOnlySpan<byte> span = joined;
+                long got = 0;
+                int from = 0;
+                while (true)
+                {
+                    int k = span[from..].IndexOf(marker);
+                    if (k < 0)
+                    {
+                        break;
+                    }
+                    got++;
+                    from += k + marker.Length;
+                }
+                int keep = Math.Min(marker.Length - 1, span.Length - from);
+                tail = span[^keep..].ToArray();
+                replies += got;
+                long more = Math.Min(got, count - sent);
+                if (more > 0)
+                {
+                    var batch = ping;
+                    for (int i = 1; i < more; i++)
+                    {
+                        batch = batch.Concat(ping);
+                    }
+                    sent += more;
+                    connection!.Tell(Tcp.Write.Create(batch.Compact()));
+                }
+                if (replies >= count)
+                {
+                    done.TrySetResult(replies);
+                }
+            });
+            ReceiveAny(_ => { });
+        }
+    }
+
+    /// <summary>The ceiling: an Akka.IO connection whose handler only counts blank-line frame ends in the received bytes.</summary>
+    private sealed class FrameCountingReader : ReceiveActor
+    {
+        private static readonly byte[] FrameEnd = "\r\n\r\n"u8.ToArray();
+
+        public FrameCountingReader(int port, int target, TaskCompletionSource<long> done)
+        {
+            long frames = 0;
+            byte[] carry = new byte[3];
+            int carried = 0;
+            Context.System.Tcp().Tell(new Tcp.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)));
+            Receive<Tcp.Connected>(_ => Sender.Tell(new Tcp.Register(Self)));
+            Receive<Tcp.Received>(r =>
+            {
+                var span = r.Data.ToReadOnlySpan();
+                // Frame ends split across reads: glue the previous tail (up to 3 bytes) to the head of this read.
+                if (carried > 0)
+                {
+                    Span<byte> joint = stackalloc byte[6];
+                    carry.AsSpan(0, carried).CopyTo(joint);
+                    int head = Math.Min(3, span.Length);
+                    span[..head].CopyTo(joint[carried..]);
+                    var j = joint[..(carried + head)];
+                    for (int i = 0; i + 4 <= j.Length; i++)
+                    {
+                        if (i < carried && i + 4 > carried && j.Slice(i, 4).SequenceEqual(FrameEnd))
+                        {
+                            frames++;
+                        }
+                    }
+                }
+                int from = 0;
+                while (true)
+                {
+                    int k = span[from..].IndexOf(FrameEnd);
+                    if (k < 0)
+                    {
+                        break;
+                    }
+                    frames++;
+                    from += k + 4;
+                }
+                carried = Math.Min(3, span.Length);
+                span[^carried..].CopyTo(carry);
+                if (frames >= target)
+                {
+                    done.TrySetResult(frames);
+                }
+            });
+            ReceiveAny(_ => { });
+        }
+    }
+}
