@@ -27,6 +27,7 @@ public sealed class FakeAmiSession
     private readonly CancellationTokenSource _lifetimeCts;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Queue<FakeReceivedAction> _received = new();
+    private readonly List<(System.Text.RegularExpressions.Regex Regex, bool Exclude)> _filters = [];
     private readonly Lock _gate = new();
     private volatile bool _authenticated;
     private volatile bool _silent;
@@ -224,6 +225,67 @@ public sealed class FakeAmiSession
     /// <summary>Prints id, endpoint and state.</summary>
     public override string ToString() => $"FakeAmiSession({Id}, {RemoteEndPoint}, {(IsAuthenticated ? "user " + Username : "not logged in")}{(IsConnected ? "" : ", closed")})";
 
+    /// <summary>The Filter expressions the session added (<c>!</c> prefix for exclusions), in order.</summary>
+    public IReadOnlyList<string> Filters
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _filters.Select(f => f.Exclude ? "!" + f.Regex : f.Regex.ToString()).ToArray();
+            }
+        }
+    }
+
+    internal bool AddFilter(string expression)
+    {
+        bool exclude = expression.StartsWith('!');
+        try
+        {
+            var regex = new System.Text.RegularExpressions.Regex(exclude ? expression[1..] : expression,
+                System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            lock (_gate)
+            {
+                _filters.Add((regex, exclude));
+            }
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    // Asterisk's match_filter: with include filters an event must match one; with exclude filters it must match none.
+    internal bool PassesFilters(byte[] frame)
+    {
+        (System.Text.RegularExpressions.Regex Regex, bool Exclude)[] filters;
+        lock (_gate)
+        {
+            if (_filters.Count == 0)
+            {
+                return true;
+            }
+            filters = _filters.ToArray();
+        }
+        string text = Encoding.UTF8.GetString(frame);
+        bool anyInclude = false, included = false;
+        foreach (var (regex, exclude) in filters)
+        {
+            bool hit = regex.IsMatch(text);
+            if (exclude && hit)
+            {
+                return false;
+            }
+            if (!exclude)
+            {
+                anyInclude = true;
+                included |= hit;
+            }
+        }
+        return !anyInclude || included;
+    }
+
     internal bool WantsEvent(FakeAmiPermissions eventClass)
     {
         if (!_authenticated || IsSilent || !IsConnected)
@@ -302,6 +364,17 @@ public sealed class FakeAmiSession
                 catch (TimeoutException)
                 {
                     // The client stopped reading: give up on what is queued.
+                }
+            }
+            if (!_aborted && stream is SslStream tls && writerTask.IsCompleted)
+            {
+                try
+                {
+                    await tls.ShutdownAsync().WaitAsync(GracefulCloseTimeout).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The peer is gone or not reading: FIN follows anyway.
                 }
             }
             TryCancel(_lifetimeCts);

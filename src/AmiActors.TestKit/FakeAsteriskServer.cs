@@ -38,6 +38,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
     private readonly Queue<FakeReceivedAction> _received = new();
     private readonly List<Exception> _handlerErrors = [];
     private readonly List<FakeChannel> _channels = [];
+    private readonly ConcurrentDictionary<(string Channel, string Name), string> _variables = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly bool _ownsCertificate;
@@ -194,6 +195,30 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         return stored;
     }
 
+    /// <summary>The value of a variable set by the Setvar action or <see cref="SetVariable"/> (global when <paramref name="channel"/> is empty), or null.</summary>
+    public string? GetVariable(string channel, string name) =>
+        _variables.TryGetValue((channel.ToUpperInvariant(), name), out var value) ? value : null;
+
+    /// <summary>Sets a variable that the Getvar action reads (global when <paramref name="channel"/> is empty).</summary>
+    public void SetVariable(string channel, string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        _variables[(channel.ToUpperInvariant(), name)] = value ?? "";
+        NotifyChanged();
+    }
+
+    /// <summary>A new unique id in Asterisk's form (<c>&lt;epoch&gt;.&lt;n&gt;</c>), never repeated on this server.</summary>
+    public string NewUniqueId() => NextUniqueId();
+
+    /// <summary>A new channel name for a device, as Asterisk numbers them (<c>PJSIP/100</c> gives <c>PJSIP/100-0000000a</c>; a Local channel gets <c>;1</c>).</summary>
+    public string NewChannelName(string device)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(device);
+        long sequence = NextChannelSequence();
+        return device.StartsWith("Local/", StringComparison.OrdinalIgnoreCase) ? $"{device}-{sequence:x8};1" : $"{device}-{sequence:x8}";
+    }
+
     /// <summary>Removes the simulated channel named <paramref name="name"/> (case-insensitive); false when there is none.</summary>
     public bool RemoveChannel(string name)
     {
@@ -220,7 +245,8 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
 
     /// <summary>
     /// Emits an event as Asterisk's manager_event does: to every logged-in session whose read permission and event mask
-    /// include the event's class (from its <c>Privilege</c> header; an event without one reaches every logged-in session).
+    /// include the event's class (from its <c>Privilege</c> header; an event without one reaches every logged-in session)
+    /// and whose Filter regexes let it through.
     /// </summary>
     /// <returns>The number of sessions it was queued to.</returns>
     public ValueTask<int> EmitEventAsync(AmiMessage evt, CancellationToken cancellationToken = default)
@@ -242,7 +268,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         int count = 0;
         foreach (var session in sessions)
         {
-            if (session.WantsEvent(eventClass) && await session.EnqueueAsync(bytes, cancellationToken).ConfigureAwait(false))
+            if (session.WantsEvent(eventClass) && session.PassesFilters(bytes) && await session.EnqueueAsync(bytes, cancellationToken).ConfigureAwait(false))
             {
                 count++;
             }
@@ -278,7 +304,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var plan = FloodPlan.Create(templateFrames);
         var targets = session is null ? Sessions.Where(s => s.IsAuthenticated).ToArray() : [session];
-        await Task.WhenAll(targets.Select(t => t.RunOnWriterAsync((stream, token) => plan.WriteAsync(stream, count, t, token), cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(targets.Select(t => t.RunOnWriterAsync((stream, token) => plan.WriteAsync(stream, count, t, Options.WriteTimeout, token), cancellationToken))).ConfigureAwait(false);
         return plan.BytesFor(count);
     }
 
@@ -432,7 +458,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         int count = 0;
         foreach (var session in _sessions.Values)
         {
-            if (session.WantsEvent(eventClass) && await session.EnqueueAsync(frame, cancellationToken).ConfigureAwait(false))
+            if (session.WantsEvent(eventClass) && session.PassesFilters(frame) && await session.EnqueueAsync(frame, cancellationToken).ConfigureAwait(false))
             {
                 count++;
             }

@@ -142,6 +142,18 @@ public class FixtureReplayTests
         await ReplayAsync(server, "originate-sync", paced: false, outputIsVolatile: false, normalizeUptime: false, keepExpected: _ => true);
     }
 
+    [Fact]
+    public async Task Stopping_the_server_sends_Shutdown_like_the_fixture()
+    {
+        await using var server = await FakeAsteriskServer.StartAsync(FastOptions);
+        var expected = AmiStreamDecoder.Decode(Fixtures.Bytes("shutdown.recv.txt"));
+        await using var client = await RawAmiClient.ConnectAsync(server.EndPoint);
+        await client.SendAsync(Fixtures.Bytes("shutdown.sent.txt"));
+        await client.WaitForFramesAsync(expected.Count - 1);
+        await server.StopAsync();
+        AssertSameStructure(expected, await client.WaitForCloseAsync(), outputIsVolatile: false, normalizeUptime: false);
+    }
+
     // The real server's dialplan produced Newchannel, VarSet, Hangup...: the fake simulates only what Originate itself reports.
     private static bool KeepSimulatedEvents(AmiMessage m) =>
         m.Kind != AmiMessageKind.Event || m.EventName is "FullyBooted" or "SuccessfulAuth" or "OriginateResponse";

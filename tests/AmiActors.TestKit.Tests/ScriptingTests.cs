@@ -113,6 +113,7 @@ public class ScriptingTests
         Assert.All(sessions, s => Assert.Equal(["Login", "Ping"], s.ReceivedActions.Select(r => r.Name)));
         Assert.Equal(Enumerable.Range(1, 4).Select(i => (long)i), server.ReceivedActions.Select(r => r.Sequence));
         var login = await server.WaitForActionAsync("Login", m => m["Username"] == "admin");
+        Assert.Equal(AmiMessageKind.Action, login.Message.Kind);
         Assert.DoesNotContain("amp111", login.ToString());
         Assert.DoesNotContain("amp111", FakeAmiUser.Admin.ToString());
     }
@@ -258,5 +259,70 @@ public class ScriptingTests
         var channel = Assert.Single(server.Channels);
         Assert.Equal(response["Channel"], channel.Name);
         Assert.Equal(response["Uniqueid"], channel.Uniqueid);
+    }
+}
+
+public class EventBuilderTests
+{
+    [Fact]
+    public async Task Channel_events_have_the_real_snapshot_layout_and_reach_call_readers()
+    {
+        await using var server = await FakeAsteriskServer.StartAsync();
+        var channel = server.AddChannel(new FakeChannel(server.NewChannelName("PJSIP/100")) { State = 4, StateDesc = "Ring" });
+        Assert.Matches("^PJSIP/100-[0-9a-f]{8}$", channel.Name);
+        await using var client = await RawAmiClient.ConnectAsync(server.EndPoint);
+        await client.LoginAsync(events: "call");
+        await server.EmitEventAsync(FakeAmiEvents.Newchannel(channel));
+        await server.EmitEventAsync(FakeAmiEvents.Hangup(channel));
+        var hangup = await client.WaitForFrameAsync(f => f.EventName == "Hangup", "Hangup");
+        var expected = Protocol.AmiStreamDecoder.Decode(Fixtures.Bytes("originate-async-fail.recv.txt")).First(m => m.EventName == "Hangup");
+        Assert.Equal(expected.Headers.Select(h => h.Name), hangup.Headers.Select(h => h.Name));
+        Assert.Equal("call,all", hangup["Privilege"]);
+        Assert.Equal(channel.Uniqueid, client.Frames.Single(f => f.EventName == "Newchannel")["Uniqueid"]);
+        Assert.NotEqual(server.NewUniqueId(), server.NewUniqueId());
+    }
+}
+
+public class FilterAndVariableTests
+{
+    [Fact]
+    public async Task Filters_let_through_only_matching_events_and_drop_excluded_ones()
+    {
+        await using var server = await FakeAsteriskServer.StartAsync();
+        await using var client = await RawAmiClient.ConnectAsync(server.EndPoint);
+        await client.LoginAsync(events: "on");
+        await client.SendAsync("Action: Filter\r\nActionID: f1\r\nOperation: Add\r\nFilter: Event: (Hangup|Newchannel)\r\n\r\n"
+            + "Action: Filter\r\nActionID: f2\r\nOperation: Add\r\nFilter: !Channel: Local/\r\n\r\n"
+            + "Action: Filter\r\nActionID: f3\r\nOperation: Add\r\nFilter: (unclosed\r\n\r\n");
+        var bad = await client.WaitForFrameAsync(f => f.ActionId == "f3", "the bad filter's reply");
+        Assert.True(bad.IsError);
+        Assert.Equal("Filter Added Successfully", client.Frames.Single(f => f.ActionId == "f1").ResponseMessage);
+        await server.EmitEventAsync(("Event", "Newchannel"), ("Privilege", "call,all"), ("Channel", "Local/1@x-00000001;1"));
+        await server.EmitEventAsync(("Event", "Newstate"), ("Privilege", "call,all"), ("Channel", "PJSIP/1-00000002"));
+        await server.EmitEventAsync(("Event", "Hangup"), ("Privilege", "call,all"), ("Channel", "PJSIP/1-00000002"));
+        await client.WaitForFrameAsync(f => f.EventName == "Hangup", "the Hangup");
+        Assert.Equal(["Hangup"], client.Frames.Where(f => f.Kind == Protocol.AmiMessageKind.Event && f.EventName != "FullyBooted" && f.EventName != "SuccessfulAuth").Select(f => f.EventName));
+        Assert.Equal(["Event: (Hangup|Newchannel)", "!Channel: Local/"], server.Sessions.Single().Filters);
+    }
+
+    [Fact]
+    public async Task Setvar_and_Getvar_keep_variables_per_channel_and_globally()
+    {
+        await using var server = await FakeAsteriskServer.StartAsync();
+        server.SetVariable("", "PRESET", "yes");
+        await using var client = await RawAmiClient.ConnectAsync(server.EndPoint);
+        await client.LoginAsync(events: "off");
+        await client.SendAsync("Action: Setvar\r\nActionID: s\r\nVariable: FOO\r\nValue: bar\r\n\r\n"
+            + "Action: Getvar\r\nActionID: g1\r\nVariable: FOO\r\n\r\n"
+            + "Action: Getvar\r\nActionID: g2\r\nVariable: PRESET\r\n\r\n"
+            + "Action: Getvar\r\nActionID: g3\r\nVariable: FOO\r\nChannel: PJSIP/none\r\n\r\n");
+        await client.WaitForFrameAsync(f => f.ActionId == "g3", "the last Getvar");
+        Assert.Equal("Variable Set", client.Frames.Single(f => f.ActionId == "s").ResponseMessage);
+        var g1 = client.Frames.Single(f => f.ActionId == "g1");
+        Assert.Equal(["Response", "ActionID", "Variable", "Value"], g1.Headers.Select(h => h.Name));
+        Assert.Equal("bar", g1["Value"]);
+        Assert.Equal("yes", client.Frames.Single(f => f.ActionId == "g2")["Value"]);
+        Assert.Equal("No such channel", client.Frames.Single(f => f.ActionId == "g3").ResponseMessage);
+        Assert.Equal("bar", server.GetVariable("", "FOO"));
     }
 }

@@ -22,6 +22,9 @@ internal static class BuiltInActions
         ["Status"] = FakeAmiPermissions.System | FakeAmiPermissions.Call | FakeAmiPermissions.Reporting,
         ["Originate"] = FakeAmiPermissions.Originate,
         ["Hangup"] = FakeAmiPermissions.System | FakeAmiPermissions.Call,
+        ["Filter"] = FakeAmiPermissions.System,
+        ["Getvar"] = FakeAmiPermissions.Call | FakeAmiPermissions.Reporting,
+        ["Setvar"] = FakeAmiPermissions.Call,
     };
 
     // Asterisk's command_blacklist.
@@ -49,6 +52,9 @@ internal static class BuiltInActions
             case "status": await StatusAsync(c).ConfigureAwait(false); return true;
             case "originate": await OriginateAsync(c).ConfigureAwait(false); return true;
             case "hangup": await HangupAsync(c).ConfigureAwait(false); return true;
+            case "filter": await FilterAsync(c).ConfigureAwait(false); return true;
+            case "getvar": await GetvarAsync(c).ConfigureAwait(false); return true;
+            case "setvar": await SetvarAsync(c).ConfigureAwait(false); return true;
             default: return false;
         }
     }
@@ -418,10 +424,7 @@ internal static class BuiltInActions
     private static FakeChannel? CreateOriginatedChannel(FakeAsteriskServer server, OriginateRequest r)
     {
         var (cidName, cidNum) = ParseCallerId(r.CallerId);
-        long sequence = server.NextChannelSequence();
-        string name = r.Channel.StartsWith("Local/", StringComparison.OrdinalIgnoreCase)
-            ? $"{r.Channel}-{sequence:x8};1"
-            : $"{r.Channel}-{sequence:x8}";
+        string name = server.NewChannelName(r.Channel);
         var channel = new FakeChannel(name)
         {
             CallerIdName = cidName,
@@ -473,5 +476,57 @@ internal static class BuiltInActions
         await RespondAsync(c, "Success", "Channel Hungup").ConfigureAwait(false);
         var evt = AddChannelState(new FrameBuilder().Add("Event", "Hangup").Add("Privilege", "call,all"), channel).Add("Cause", "16").Add("Cause-txt", "Normal Clearing").End();
         await c.Server.BroadcastAsync(evt, FakeAmiPermissions.Call, c.CancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task FilterAsync(FakeActionContext c)
+    {
+        if (!string.Equals(c.Header("Operation"), "Add", StringComparison.OrdinalIgnoreCase))
+        {
+            await RespondAsync(c, "Error", "Unknown operation").ConfigureAwait(false);
+            return;
+        }
+        if (!c.Session.AddFilter(c.Header("Filter") ?? ""))
+        {
+            await RespondAsync(c, "Error", "Filter did not compile.  Check the syntax of the filter given.").ConfigureAwait(false);
+            return;
+        }
+        await RespondAsync(c, "Success", "Filter Added Successfully").ConfigureAwait(false);
+    }
+
+    // Global and per-channel variables: Setvar stores, Getvar reads (empty when unset), as a dialplan would.
+    private static async Task GetvarAsync(FakeActionContext c)
+    {
+        string variable = c.Header("Variable") ?? "";
+        if (variable.Length == 0)
+        {
+            await RespondAsync(c, "Error", "No variable specified").ConfigureAwait(false);
+            return;
+        }
+        string channel = c.Header("Channel") ?? "";
+        if (channel.Length > 0 && !c.Server.Channels.Any(ch => string.Equals(ch.Name, channel, StringComparison.OrdinalIgnoreCase)))
+        {
+            await RespondAsync(c, "Error", "No such channel").ConfigureAwait(false);
+            return;
+        }
+        await SendAsync(c, new FrameBuilder().Add("Response", "Success").AddIfNotEmpty("ActionID", c.ActionId).Add("Variable", variable)
+            .Add("Value", c.Server.GetVariable(channel, variable) ?? "").End()).ConfigureAwait(false);
+    }
+
+    private static async Task SetvarAsync(FakeActionContext c)
+    {
+        string variable = c.Header("Variable") ?? "";
+        if (variable.Length == 0)
+        {
+            await RespondAsync(c, "Error", "No variable specified").ConfigureAwait(false);
+            return;
+        }
+        string channel = c.Header("Channel") ?? "";
+        if (channel.Length > 0 && !c.Server.Channels.Any(ch => string.Equals(ch.Name, channel, StringComparison.OrdinalIgnoreCase)))
+        {
+            await RespondAsync(c, "Error", "No such channel").ConfigureAwait(false);
+            return;
+        }
+        c.Server.SetVariable(channel, variable, c.Header("Value") ?? "");
+        await RespondAsync(c, "Success", "Variable Set").ConfigureAwait(false);
     }
 }

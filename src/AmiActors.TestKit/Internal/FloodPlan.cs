@@ -74,20 +74,33 @@ internal sealed class FloodPlan
         return wholeTemplates * _templateLength + (partial == 0 ? 0 : _frameEnds[partial - 1]);
     }
 
-    public async Task WriteAsync(Stream stream, long count, FakeAmiSession session, CancellationToken cancellationToken)
+    public async Task WriteAsync(Stream stream, long count, FakeAmiSession session, TimeSpan? writeTimeout, CancellationToken cancellationToken)
     {
         long remaining = count;
         while (remaining >= FramesPerChunk)
         {
-            await stream.WriteAsync(_chunk, cancellationToken).ConfigureAwait(false);
+            await WriteChunkAsync(stream, _chunk, writeTimeout, cancellationToken).ConfigureAwait(false);
             session.CountWritten(_chunk.Length);
             remaining -= FramesPerChunk;
         }
         int tail = (int)BytesFor(remaining);
         if (tail > 0)
         {
-            await stream.WriteAsync(_chunk.AsMemory(0, tail), cancellationToken).ConfigureAwait(false);
+            await WriteChunkAsync(stream, _chunk.AsMemory(0, tail), writeTimeout, cancellationToken).ConfigureAwait(false);
             session.CountWritten(tail);
         }
+    }
+
+    private static async ValueTask WriteChunkAsync(Stream stream, ReadOnlyMemory<byte> chunk, TimeSpan? writeTimeout, CancellationToken cancellationToken)
+    {
+        if (writeTimeout is null)
+        {
+            await stream.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // The timeout covers a whole chunk (256 KiB), far more than one event: scale it so a reading client is never dropped.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(writeTimeout.Value * 16);
+        await stream.WriteAsync(chunk, limit.Token).ConfigureAwait(false);
     }
 }
