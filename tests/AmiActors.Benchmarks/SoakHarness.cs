@@ -41,11 +41,11 @@ public sealed class SoakHarness : IHarness
     }
 }
 
-internal sealed record SoakOptions(TimeSpan Duration, TimeSpan DisconnectEvery, int InFlight, int EventRate, TimeSpan Warmup, long MaxActions, TimeSpan ActionTimeout)
+internal sealed record SoakOptions(TimeSpan Duration, TimeSpan DisconnectEvery, int InFlight, int EventRate, TimeSpan Warmup, long MaxActions, TimeSpan ActionTimeout, TimeSpan CheckpointEvery)
 {
     public static SoakOptions Parse(string[] args)
     {
-        var o = new SoakOptions(TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(5), 64, 2000, TimeSpan.FromSeconds(20), 0, TimeSpan.FromSeconds(10));
+        var o = new SoakOptions(TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(5), 64, 2000, TimeSpan.FromSeconds(20), 0, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60));
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
@@ -58,6 +58,7 @@ internal sealed record SoakOptions(TimeSpan Duration, TimeSpan DisconnectEvery, 
                 "--warmup" => o with { Warmup = ParseDuration(Value()) },
                 "--actions" => o with { MaxActions = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--action-timeout" => o with { ActionTimeout = ParseDuration(Value()) },
+                "--checkpoint-every" => o with { CheckpointEvery = ParseDuration(Value()) },
                 _ => throw new FormatException($"unknown option {args[i]}"),
             };
         }
@@ -84,7 +85,7 @@ internal sealed record SoakOptions(TimeSpan Duration, TimeSpan DisconnectEvery, 
 
     public override string ToString() =>
         $"duration {Duration.TotalSeconds:0} s, warm-up {Warmup.TotalSeconds:0} s, disconnect every {DisconnectEvery.TotalSeconds:0.###} s, " +
-        $"{InFlight} actions in flight, {EventRate} events/s, action timeout {ActionTimeout.TotalSeconds:0} s, action cap {(MaxActions > 0 ? MaxActions.ToString(CultureInfo.InvariantCulture) : "none")}";
+        $"{InFlight} actions in flight, {EventRate} events/s, action timeout {ActionTimeout.TotalSeconds:0} s, heap checkpoint every {CheckpointEvery.TotalSeconds:0} s, action cap {(MaxActions > 0 ? MaxActions.ToString(CultureInfo.InvariantCulture) : "none")}";
 }
 
 internal sealed class SoakRun(SoakOptions options)
@@ -145,9 +146,20 @@ internal sealed class SoakRun(SoakOptions options)
         Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0}s] warm-up done: heap {Mb(warm)} after a full GC ({actionsAtWarm:N0} actions so far)");
         _go.Open();
 
+        // Heap checkpoints along the way show the trend (a leak grows with every checkpoint; a pool filling up levels off).
+        var checkpoints = new List<long> { warm };
+        var nextCheckpoint = clock.Elapsed + _o.CheckpointEvery;
         while (clock.Elapsed < _o.Duration && (_o.MaxActions <= 0 || Interlocked.Read(ref _completed) < _o.MaxActions))
         {
             await Task.Delay(200);
+            if (clock.Elapsed >= nextCheckpoint && clock.Elapsed + _o.CheckpointEvery / 2 < _o.Duration)
+            {
+                var heap = await QuiesceAndMeasureAsync(client);
+                checkpoints.Add(heap);
+                Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0}s] checkpoint: heap {Mb(heap)} after a full GC ({Interlocked.Read(ref _completed):N0} actions)");
+                _go.Open();
+                nextCheckpoint = clock.Elapsed + _o.CheckpointEvery;
+            }
         }
         var loadTime = clock.Elapsed;
 
@@ -195,6 +207,7 @@ internal sealed class SoakRun(SoakOptions options)
         Console.WriteLine($"events received      {_eventsReceived - batchReceived:N0} (+ final batch {batchReceived:N0}); sent - received {_eventsSent - (_eventsReceived - batchReceived):N0} (events on the wire when a connection was forced down); dropped by slow subscribers {status.EventsDropped:N0}");
         Console.WriteLine($"heap after warm-up   {Mb(warm)}");
         Console.WriteLine($"heap at end          {Mb(endHeap)} ({growth:+0.00%;-0.00%})");
+        Console.WriteLine($"heap checkpoints     {string.Join(", ", checkpoints.Append(endHeap).Select(Mb))}");
         Console.WriteLine($"final state          {status.State}");
 
         var misses = new List<string>();
