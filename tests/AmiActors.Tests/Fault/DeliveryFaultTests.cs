@@ -55,7 +55,13 @@ public class DeliveryFaultTests(ITestOutputHelper output)
     public async Task A_busy_server_writing_the_login_response_and_hundreds_of_events_in_one_write_loses_nothing(AmiAuthType authType)
     {
         const int count = 300;
-        var server = await StartServerAsync();
+        // No FullyBooted or SuccessfulAuth: the first UserEvents follow the login response directly, in the same read.
+        var server = await StartServerAsync(new FakeAsteriskOptions
+        {
+            FailedLoginDelay = TimeSpan.FromMilliseconds(50),
+            SendFullyBooted = false,
+            SendSuccessfulAuth = false,
+        });
         server.OnAction("Login", async ctx =>
         {
             // Hold the writer: the login response, FullyBooted, SuccessfulAuth and the events leave in one write.
