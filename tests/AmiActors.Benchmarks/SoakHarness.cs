@@ -165,10 +165,14 @@ internal sealed class SoakRun(SoakOptions options)
         }
         var loadTime = clock.Elapsed;
 
-        // Stop: no more disconnects, no more new actions; every started action must finish within its timeout.
+        // The end reading, in the same paused state as the warm-up one (like for like); then stop: no more disconnects, no
+        // more new actions; every started action must finish within its timeout.
         _stopDisconnects = true;
         await disruptor;
+        var endHeap = await QuiesceAndMeasureAsync(client);
+        Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0}s] end reading: heap {Mb(endHeap)} after a full GC");
         _stopActions = true;
+        _go.Open();
         var deadline = _o.ActionTimeout + TimeSpan.FromSeconds(15);
         var allWorkers = Task.WhenAll(workers);
         bool drained = await Task.WhenAny(allWorkers, Task.Delay(deadline)) == allWorkers;
@@ -189,7 +193,6 @@ internal sealed class SoakRun(SoakOptions options)
         }
         long batchReceived = Interlocked.Read(ref _eventsReceived) - beforeBatch;
 
-        var endHeap = await QuiesceAndMeasureAsync(client);
         var status = (await client.GetServersAsync()).Single();
         _stopActions = true;
         await progress;
