@@ -137,6 +137,24 @@ public sealed class FakeAmiSession
     /// <summary>Ends <see cref="StopAnswering"/>. Actions received while silent stay unanswered.</summary>
     public void ResumeAnswering() => _silent = false;
 
+    /// <summary>
+    /// Fault: holds this session's writer until the returned handle is disposed. Everything queued meanwhile (responses,
+    /// events, raw bytes) is then written together, in one write when it fits 64 KiB, as a busy server's output reaches a
+    /// client in one read (for example a login response followed by hundreds of events).
+    /// </summary>
+    public IDisposable HoldWrites()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = _writer.RunAsync((_, token) => release.Task.WaitAsync(token), CancellationToken.None)
+            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return new WriteHold(release);
+    }
+
+    private sealed class WriteHold(TaskCompletionSource release) : IDisposable
+    {
+        public void Dispose() => release.TrySetResult();
+    }
+
     /// <summary>Writes a frame (response or event) to this session, whatever its event mask. Nothing happens once closed.</summary>
     public ValueTask SendAsync(AmiMessage frame, CancellationToken cancellationToken = default)
     {
@@ -315,7 +333,9 @@ public sealed class FakeAmiSession
                 }, handshake.Token).ConfigureAwait(false);
             }
             writerTask = RunWriterAsync(stream);
-            await _writer.EnqueueAsync(Encoding.ASCII.GetBytes($"Asterisk Call Manager/{_server.Options.AmiVersion}\r\n")).ConfigureAwait(false);
+            // The banner and whatever the faults add after it leave in one write, so the client reads them together.
+            byte[] banner = Encoding.ASCII.GetBytes($"Asterisk Call Manager/{_server.Options.AmiVersion}\r\n");
+            await _writer.EnqueueAsync(banner.Concat(_server.Faults.BytesAfterBanner.ToArray()).ToArray()).ConfigureAwait(false);
             using var authTimer = new CancellationTokenSource(_server.Options.AuthTimeout);
             using var registration = authTimer.Token.Register(() =>
             {

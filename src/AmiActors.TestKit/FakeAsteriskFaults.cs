@@ -15,6 +15,7 @@ public sealed class FakeAsteriskFaults
     private volatile bool _silent;
     private volatile bool _byteByByte;
     private long _responseDelayTicks;
+    private byte[] _bytesAfterBanner = [];
 
     internal FakeAsteriskFaults(FakeAsteriskServer server) => _server = server;
 
@@ -23,6 +24,16 @@ public sealed class FakeAsteriskFaults
     {
         get => TimeSpan.FromTicks(Interlocked.Read(ref _responseDelayTicks));
         set => Interlocked.Exchange(ref _responseDelayTicks, value.Ticks);
+    }
+
+    /// <summary>
+    /// Bytes every new session writes right after the banner, in the same write (a busy server whose first read holds more
+    /// than the banner); empty by default.
+    /// </summary>
+    public ReadOnlyMemory<byte> BytesAfterBanner
+    {
+        get => Volatile.Read(ref _bytesAfterBanner);
+        set => Volatile.Write(ref _bytesAfterBanner, value.ToArray());
     }
 
     /// <summary>True to write every session's bytes one at a time (exercises a client's split-frame handling). Sessions may override it.</summary>

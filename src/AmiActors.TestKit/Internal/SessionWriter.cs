@@ -111,13 +111,14 @@ internal sealed class SessionWriter
                         used += item.Data.Length;
                         continue;
                     }
-                    if (used > 0)
-                    {
-                        await WriteCountedAsync(stream, batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
-                        used = 0;
-                    }
                     try
                     {
+                        // Inside the try: when the batch write fails, this item (already dequeued) must still be completed.
+                        if (used > 0)
+                        {
+                            await WriteCountedAsync(stream, batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                            used = 0;
+                        }
                         if (item.Work is not null)
                         {
                             await item.Work(stream, cancellationToken).ConfigureAwait(false);
