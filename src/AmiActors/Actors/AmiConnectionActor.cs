@@ -40,6 +40,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private sealed class StableTick { public static readonly StableTick Instance = new(); }
     private sealed class BufferExpiryTick { public static readonly BufferExpiryTick Instance = new(); }
     private sealed class DrainTimeoutTick { public static readonly DrainTimeoutTick Instance = new(); }
+    private sealed class ActionTimeoutTick { public static readonly ActionTimeoutTick Instance = new(); }
     private sealed class LogoffTimeoutTick { public static readonly LogoffTimeoutTick Instance = new(); }
 
     private const string StageKey = "stage";
@@ -50,8 +51,21 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private const string BufferExpiryKey = "buffer-expiry";
     private const string DrainKey = "drain";
     private const string LogoffKey = "logoff";
+    private const string ActionTimeoutKey = "action-timeout";
 
-    private readonly record struct Pending(IActorRef Correlation, IActorRef Asker, string ActionName, bool AsyncOriginate);
+    // An action on the wire. A single-response reply is completed here; a list or an async Originate gets a correlation actor
+    // when its first response arrives (events that came before it wait in Early). Until then the deadline is checked here.
+    private sealed class Pending(string actionId, IActorRef asker, string actionName, TimeSpan timeout, DateTimeOffset deadline, TimeSpan? originateTimeout)
+    {
+        public string ActionId { get; } = actionId;
+        public IActorRef Asker { get; } = asker;
+        public string ActionName { get; } = actionName;
+        public TimeSpan Timeout { get; } = timeout;
+        public DateTimeOffset Deadline { get; } = deadline;
+        public TimeSpan? OriginateTimeout { get; } = originateTimeout;
+        public IActorRef? Correlation { get; set; }
+        public List<AmiMessage>? Early { get; set; }
+    }
 
     private sealed record Buffered(AmiAction Action, IActorRef Asker, DateTimeOffset Deadline, TimeSpan Timeout, TimeSpan? OriginateTimeout);
 
@@ -81,6 +95,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private string? _authFailure;
     private int _attempts;
     private DateTimeOffset _lastReceive;
+    private DateTimeOffset? _timeoutCheckAt;
     private bool _stopping;
     private IActorRef? _drainReplyTo;
     private string _stopReason = "the connection actor stopped";
@@ -147,6 +162,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 break;
             case AmiCorrelationActor.Done done:
                 OnActionDone(done.ActionId);
+                break;
+            case ActionTimeoutTick:
+                ExpirePending();
                 break;
             case AmiTransport.WriteAck:
                 if (Sender.Equals(_transport))
@@ -359,9 +377,19 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         var lost = new AmiCorrelationActor.ConnectionLost(reason);
         foreach (var p in _pending.Values)
         {
-            p.Correlation.Tell(lost);
+            if (p.Correlation is { } correlation)
+            {
+                correlation.Tell(lost);
+            }
+            else
+            {
+                p.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_server.Id, p.ActionName, reason)));
+                RouteEarly(p);
+            }
         }
         _pending.Clear();
+        _timeoutCheckAt = null;
+        Timers.Cancel(ActionTimeoutKey);
     }
 
     private TimeSpan Backoff(int attempt)
@@ -461,7 +489,14 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             case AmiMessageKind.Event:
                 if (_pending.Count > 0 && message.ActionId is { } eventActionId && _pending.TryGetValue(eventActionId, out var owner))
                 {
-                    owner.Correlation.Tell(message);
+                    if (owner.Correlation is { } correlation)
+                    {
+                        correlation.Tell(message);
+                    }
+                    else
+                    {
+                        (owner.Early ??= new List<AmiMessage>()).Add(message);
+                    }
                 }
                 else
                 {
@@ -485,12 +520,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         if (_pending.TryGetValue(actionId, out var pending))
         {
-            pending.Correlation.Tell(message);
-            // A plain response ends the reply: forget the ActionID now rather than on the correlation actor's Done.
-            if (message.IsError || (!pending.AsyncOriginate && !message.IsListStart))
-            {
-                OnActionDone(actionId);
-            }
+            OnResponse(pending, message);
             return;
         }
         if (actionId == _loginId)
@@ -527,6 +557,96 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         else
         {
             _log.Debug("AMI server '{0}': late or unknown reply for ActionID {1} dropped", _server.Id, actionId);
+        }
+    }
+
+    private void OnResponse(Pending pending, AmiMessage response)
+    {
+        if (pending.Correlation is { } correlation)
+        {
+            correlation.Tell(response);
+            return;
+        }
+        if (response.IsError || (pending.OriginateTimeout is null && !response.IsListStart))
+        {
+            // A single response is the whole reply: answer here, no correlation actor.
+            RouteEarly(pending);
+            pending.Asker.Tell(new AmiActionResult(_server.Id, pending.ActionId, response, Array.Empty<AmiMessage>()));
+            OnActionDone(pending.ActionId);
+            return;
+        }
+        // A list or an async Originate: a correlation actor collects the rest, with what remains of the response timeout.
+        var remaining = pending.Deadline - Now;
+        correlation = Context.ActorOf(AmiCorrelationActor.Props(new AmiCorrelationActor.Request(
+            _server.Id, pending.ActionName, pending.ActionId, pending.Asker, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), pending.OriginateTimeout, _router)));
+        pending.Correlation = correlation;
+        if (pending.Early is { } early)
+        {
+            foreach (var e in early)
+            {
+                correlation.Tell(e);
+            }
+            pending.Early = null;
+        }
+        correlation.Tell(response);
+    }
+
+    private void RouteEarly(Pending pending)
+    {
+        // Events that carried the ActionID but are not part of a single-response reply are ordinary events.
+        if (pending.Early is { Count: > 0 } early)
+        {
+            _router.Tell(new AmiEventRouterActor.RouteEvents(_server.Id, early));
+        }
+        pending.Early = null;
+    }
+
+    // One timer for every action still waiting for its first response, set for the earliest deadline.
+    private void ScheduleTimeoutCheck(DateTimeOffset deadline)
+    {
+        if (_timeoutCheckAt is { } at && at <= deadline)
+        {
+            return;
+        }
+        _timeoutCheckAt = deadline;
+        var delay = deadline - Now;
+        Timers.StartSingleTimer(ActionTimeoutKey, ActionTimeoutTick.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
+    }
+
+    private void ExpirePending()
+    {
+        _timeoutCheckAt = null;
+        var now = Now;
+        DateTimeOffset? next = null;
+        List<Pending>? expired = null;
+        foreach (var p in _pending.Values)
+        {
+            if (p.Correlation is not null)
+            {
+                continue;
+            }
+            if (p.Deadline <= now)
+            {
+                (expired ??= new List<Pending>()).Add(p);
+            }
+            else if (next is null || p.Deadline < next)
+            {
+                next = p.Deadline;
+            }
+        }
+        if (next is { } n)
+        {
+            ScheduleTimeoutCheck(n);
+        }
+        if (expired is null)
+        {
+            return;
+        }
+        foreach (var p in expired)
+        {
+            p.Asker.Tell(new Status.Failure(new AmiActionTimeoutException(_server.Id, p.ActionName, p.ActionId, p.Timeout, "the response")));
+            RouteEarly(p);
+            OnActionDone(p.ActionId);
         }
     }
 
@@ -611,9 +731,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             asker.Tell(new Status.Failure(new AmiBackpressureException(_server.Id, action.Name, "outbound-queue", _settings.MaxOutboundQueueBytes)));
             return;
         }
-        var correlation = Context.ActorOf(AmiCorrelationActor.Props(
-            new AmiCorrelationActor.Request(_server.Id, action.Name, actionId, asker, timeout, originateTimeout, _router)));
-        _pending.Add(actionId, new Pending(correlation, asker, action.Name, originateTimeout is not null));
+        var deadline = Now + timeout;
+        _pending.Add(actionId, new Pending(actionId, asker, action.Name, timeout, deadline, originateTimeout));
+        ScheduleTimeoutCheck(deadline);
         Flush();
     }
 
