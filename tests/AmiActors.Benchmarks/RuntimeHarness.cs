@@ -17,7 +17,7 @@ public sealed class RuntimeHarness : IHarness
 {
     public string Name => "runtime";
 
-    public string Description => "events/s to a subscribed actor vs. an Akka.IO frame-counting ceiling; Ping round trips (sequential, pipelined)";
+    public string Description => "events/s to a subscribed actor vs. an Akka.IO frame-counting ceiling; Ping round trips (sequential, pipelined) vs. raw Akka.IO Pingers";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -59,9 +59,17 @@ public sealed class RuntimeHarness : IHarness
         double rawPipe = await RawPipelinedAsync(system, pipelined, inFlight);
         Console.WriteLine($"actions: Akka.IO ceiling, raw Pings with {inFlight} in flight {rawPipe:N0}/s");
 
+        // The sequential ceiling: the same raw Akka.IO pinger with one Ping in flight (write, wait for its reply, write the next).
+        await RawPipelinedAsync(system, Math.Min(pings, 2_000), 1);
+        double rawSequential = await RawPipelinedAsync(system, pings, 1);
+        Console.WriteLine($"actions: Akka.IO ceiling, raw sequential Ping round trips {rawSequential:N0}/s");
+        await SocketSequentialAsync(Math.Min(pings, 2_000));
+        double socketSequential = await SocketSequentialAsync(pings);
+        Console.WriteLine($"actions: fake-server ceiling, sequential Pings from a bare Socket (no actors) {socketSequential:N0}/s");
+
         await SequentialAsync(client, Math.Min(pings, 2_000));
         double sequential = await SequentialAsync(client, pings);
-        Console.WriteLine($"actions: sequential Ping round trips {sequential:N0}/s");
+        Console.WriteLine($"actions: sequential Ping round trips {sequential:N0}/s ({sequential / rawSequential:P0} of the raw sequential ceiling)");
 
         await PipelinedAsync(client, Math.Min(pipelined, 20_000), inFlight);
         double pipe = await PipelinedAsync(client, pipelined, inFlight);
@@ -134,6 +142,39 @@ public sealed class RuntimeHarness : IHarness
         sw.Stop();
         system.Stop(pinger);
         return count / sw.Elapsed.TotalSeconds;
+    }
+
+    // The fake server's own sequential limit: a bare blocking Socket writes one Ping and reads until its reply, no actors involved.
+    private static async Task<double> SocketSequentialAsync(int count)
+    {
+        await using var server = await FakeAsteriskServer.StartAsync();
+        return await Task.Run(() =>
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            socket.Connect(System.Net.IPAddress.Loopback, server.Port);
+            var marker = "ActionID: p"u8.ToArray();
+            var ping = "Action: Ping\r\nActionID: p\r\n\r\n"u8.ToArray();
+            var buffer = new byte[64 * 1024];
+            socket.Send("Action: Login\r\nUsername: admin\r\nSecret: amp111\r\n\r\n"u8);
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < count; i++)
+            {
+                socket.Send(ping);
+                // Read until the reply's ActionID line and the blank line that ends it (the banner and login reply come first).
+                int filled = 0;
+                while (true)
+                {
+                    filled += socket.Receive(buffer, filled, buffer.Length - filled, System.Net.Sockets.SocketFlags.None);
+                    ReadOnlySpan<byte> got = buffer.AsSpan(0, filled);
+                    int k = got.IndexOf(marker);
+                    if (k >= 0 && got[k..].IndexOf("\r\n\r\n"u8) >= 0)
+                    {
+                        break;
+                    }
+                }
+            }
+            return count / sw.Elapsed.TotalSeconds;
+        });
     }
 
     private static async Task<double> SequentialAsync(AmiClient client, int count)

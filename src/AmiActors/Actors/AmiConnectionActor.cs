@@ -82,6 +82,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     private AmiConnectionState _state;
     private IActorRef? _transport;
+    // Where writes go and reads come from (Akka.IO's TcpConnection, or the TLS transport); known once connected.
+    private IActorRef? _writer;
     private AmiParser? _parser;
     private bool _writing;
     private long _incarnation;
@@ -151,8 +153,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case AmiTransport.Received r:
-                if (Sender.Equals(_transport))
+            case Tcp.Received r:
+                if (Sender.Equals(_writer))
                 {
                     OnReceived(r.Data);
                 }
@@ -167,15 +169,23 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 ExpirePending();
                 break;
             case AmiTransport.WriteAck:
-                if (Sender.Equals(_transport))
+                if (Sender.Equals(_writer))
                 {
                     _writing = false;
                     Flush();
                 }
                 break;
-            case AmiTransport.Connected:
+            case Tcp.Event closing:
+                // A close or a failed write reported by the writer: the transport turns it into Closed.
+                if (Sender.Equals(_writer))
+                {
+                    _transport?.Forward(closing);
+                }
+                break;
+            case AmiTransport.Connected connected:
                 if (Sender.Equals(_transport))
                 {
+                    _writer = connected.Writer;
                     SetState(AmiConnectionState.AwaitingBanner, null);
                     StartStage("banner", _settings.BannerTimeout);
                 }
@@ -184,6 +194,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 if (Sender.Equals(_transport))
                 {
                     _transport = null;
+                    _writer = null;
                     LoseConnection(closed.Reason);
                 }
                 break;
@@ -362,6 +373,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             _transport.Tell(new AmiTransport.Close(abort));
             _transport = null;
         }
+        _writer = null;
         _parser = null;
         _outbound.Clear();
         _writing = false;
@@ -745,11 +757,11 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     private void Flush()
     {
-        if (_writing || _outbound.Count == 0 || _transport is null)
+        if (_writing || _outbound.Count == 0 || _writer is null)
         {
             return;
         }
-        _transport.Tell(new AmiTransport.Write(_outbound.TakeByteString()));
+        _writer.Tell(Tcp.Write.Create(_outbound.TakeByteString(), AmiTransport.WriteAck.Instance));
         _writing = true;
     }
 

@@ -8,36 +8,24 @@ using Akka.IO;
 namespace AmiActors.Actors;
 
 /// <summary>
-/// The small protocol between a connection actor and its transport (plain TCP over Akka.IO, or TLS over SslStream).
-/// The transport is a child of the connection actor; it sends <see cref="Connected"/>, then <see cref="Received"/> for every
-/// read, answers each <see cref="Write"/> with <see cref="WriteAck"/>, and ends with exactly one <see cref="Closed"/>, after which it stops.
+/// The small protocol between a connection actor and its transport (plain TCP over Akka.IO, or TLS over SslStream), shaped
+/// after Akka.IO's own messages so the TCP transport can step off the hot path. The transport is a child of the connection
+/// actor; it sends <see cref="Connected"/> naming the writer (Akka.IO's TcpConnection itself for TCP, the TLS transport for
+/// TLS). The connection actor then sends <see cref="Tcp.Write"/> with <see cref="WriteAck"/> to the writer, one at a time,
+/// and receives <see cref="Tcp.Received"/> from the writer. Any other <see cref="Tcp.Event"/> from the writer (a
+/// <see cref="Tcp.ConnectionClosed"/>, a <see cref="Tcp.CommandFailed"/>) is forwarded to the transport, which ends with
+/// exactly one <see cref="Closed"/> and stops.
 /// </summary>
 internal static class AmiTransport
 {
     /// <summary>Where and how to connect.</summary>
     public sealed record Options(string Host, int Port, TimeSpan ConnectTimeout, bool UseTls, string? TlsServerName, bool AcceptInvalidCertificate);
 
-    /// <summary>The connection (and TLS handshake) is established.</summary>
-    public sealed class Connected
-    {
-        public static readonly Connected Instance = new();
-        private Connected() { }
-    }
+    /// <summary>The connection (and TLS handshake) is established; writes go to <see cref="Writer"/>, reads come from it.</summary>
+    public sealed record Connected(IActorRef Writer);
 
-    /// <summary>Bytes read from the socket.</summary>
-    public sealed record Received(ByteString Data)
-    {
-        public override string ToString() => $"Received({Data.Count} bytes)";
-    }
-
-    /// <summary>Bytes to write; answered with <see cref="WriteAck"/> once the socket took them. One write at a time.</summary>
-    public sealed record Write(ByteString Data)
-    {
-        public override string ToString() => $"Write({Data.Count} bytes)";
-    }
-
-    /// <summary>The previous <see cref="Write"/> was accepted by the socket.</summary>
-    public sealed class WriteAck
+    /// <summary>The ack of a <see cref="Tcp.Write"/>: the socket took the bytes.</summary>
+    public sealed class WriteAck : Tcp.Event
     {
         public static readonly WriteAck Instance = new();
         private WriteAck() { }
@@ -53,14 +41,13 @@ internal static class AmiTransport
         options.UseTls ? Akka.Actor.Props.Create(() => new TlsTransportActor(options)) : Akka.Actor.Props.Create(() => new TcpTransportActor(options));
 }
 
-/// <summary>Plain TCP through Akka.IO: push-mode reads (the socket is always drained), ack-based writes.</summary>
+/// <summary>
+/// Plain TCP through Akka.IO: connects, then registers the connection actor itself as the handler of the TcpConnection and
+/// hands it the TcpConnection as writer, so reads and writes take no extra hop. Push-mode reads (the socket is always drained),
+/// ack-based writes. It stays to turn the forwarded close events into <see cref="AmiTransport.Closed"/> and to close on request.
+/// </summary>
 internal sealed class TcpTransportActor : ReceiveActor
 {
-    private sealed class Ack : Tcp.Event
-    {
-        public static readonly Ack Instance = new();
-    }
-
     private readonly AmiTransport.Options _options;
     private IActorRef? _connection;
     private bool _closedSent;
@@ -88,8 +75,8 @@ internal sealed class TcpTransportActor : ReceiveActor
         Receive<Tcp.Connected>(_ =>
         {
             _connection = Sender;
-            _connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
-            Context.Parent.Tell(AmiTransport.Connected.Instance);
+            _connection.Tell(new Tcp.Register(Context.Parent, keepOpenOnPeerClosed: false, useResumeWriting: false));
+            Context.Parent.Tell(new AmiTransport.Connected(_connection));
             Become(Open);
         });
         Receive<Tcp.CommandFailed>(f =>
@@ -106,19 +93,14 @@ internal sealed class TcpTransportActor : ReceiveActor
 
     private void Open()
     {
-        Receive<Tcp.Received>(r => Context.Parent.Tell(new AmiTransport.Received(r.Data)));
-        Receive<AmiTransport.Write>(w => _connection!.Tell(Tcp.Write.Create(w.Data, Ack.Instance)));
-        Receive<Ack>(_ => Context.Parent.Tell(AmiTransport.WriteAck.Instance));
         Receive<AmiTransport.Close>(c =>
         {
+            // The TcpConnection finishes an orderly close on its own and reports it to its handler (the connection actor,
+            // which has let go of this transport already); nothing is left for this actor to wait for.
             _connection!.Tell(c.Abort ? Tcp.Abort.Instance : Tcp.Close.Instance);
-            if (c.Abort)
-            {
-                // Abort produces no orderly close confirmation we want to wait for.
-                _connection = null;
-                SendClosed("connection aborted");
-                Context.Stop(Self);
-            }
+            _connection = null;
+            SendClosed(c.Abort ? "connection aborted" : "connection closed");
+            Context.Stop(Self);
         });
         Receive<Tcp.CommandFailed>(f =>
         {
@@ -151,7 +133,10 @@ internal sealed class TcpTransportActor : ReceiveActor
     }
 }
 
-/// <summary>TLS over <see cref="SslStream"/>: a read loop sends every read to the connection actor; writes are acknowledged when complete.</summary>
+/// <summary>
+/// TLS over <see cref="SslStream"/>, mimicking Akka.IO's TcpConnection: it is the writer (acknowledges each <see cref="Tcp.Write"/>
+/// when complete) and a read loop sends every read to the connection actor as <see cref="Tcp.Received"/> with this actor as sender.
+/// </summary>
 internal sealed class TlsTransportActor : ReceiveActor
 {
     private sealed record Opened(Socket Socket, SslStream Stream);
@@ -175,7 +160,7 @@ internal sealed class TlsTransportActor : ReceiveActor
             _socket = o.Socket;
             _stream = o.Stream;
             var parent = Context.Parent;
-            Context.Parent.Tell(AmiTransport.Connected.Instance);
+            Context.Parent.Tell(new AmiTransport.Connected(Self));
             _ = ReadLoop(o.Stream, parent, Self, _cts.Token);
         });
         Receive<Failed>(f =>
@@ -183,7 +168,7 @@ internal sealed class TlsTransportActor : ReceiveActor
             SendClosed(f.Reason);
             Context.Stop(Self);
         });
-        Receive<AmiTransport.Write>(w =>
+        Receive<Tcp.Write>(w =>
         {
             if (_stream is null)
             {
@@ -273,7 +258,7 @@ internal sealed class TlsTransportActor : ReceiveActor
                 {
                     break;
                 }
-                parent.Tell(new AmiTransport.Received(ByteString.CopyFrom(buffer, 0, n)), self);
+                parent.Tell(new Tcp.Received(ByteString.CopyFrom(buffer, 0, n)), self);
             }
         }
         catch (Exception e)
