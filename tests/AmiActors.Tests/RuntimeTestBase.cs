@@ -52,7 +52,7 @@ public abstract class RuntimeTestBase : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         return client;
     }
 
-    protected async Task WaitForStateAsync(AmiClient client, string serverId, AmiConnectionState state, TimeSpan? timeout = null)
+    protected static async Task WaitForStateAsync(AmiClient client, string serverId, AmiConnectionState state, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? Long);
         while (true)
