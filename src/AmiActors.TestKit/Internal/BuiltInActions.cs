@@ -502,16 +502,8 @@ internal static class BuiltInActions
     // Global and per-channel variables: Setvar stores, Getvar reads (empty when unset), as a dialplan would.
     private static async Task GetvarAsync(FakeActionContext c)
     {
-        string variable = c.Header("Variable") ?? "";
-        if (variable.Length == 0)
+        if (await ReadVariableTargetAsync(c).ConfigureAwait(false) is not var (channel, variable))
         {
-            await RespondAsync(c, "Error", "No variable specified").ConfigureAwait(false);
-            return;
-        }
-        string channel = c.Header("Channel") ?? "";
-        if (channel.Length > 0 && !c.Server.Channels.Any(ch => string.Equals(ch.Name, channel, StringComparison.OrdinalIgnoreCase)))
-        {
-            await RespondAsync(c, "Error", "No such channel").ConfigureAwait(false);
             return;
         }
         await SendAsync(c, new FrameBuilder().Add("Response", "Success").AddIfNotEmpty("ActionID", c.ActionId).Add("Variable", variable)
@@ -520,19 +512,29 @@ internal static class BuiltInActions
 
     private static async Task SetvarAsync(FakeActionContext c)
     {
+        if (await ReadVariableTargetAsync(c).ConfigureAwait(false) is not var (channel, variable))
+        {
+            return;
+        }
+        c.Server.SetVariable(channel, variable, c.Header("Value") ?? "");
+        await RespondAsync(c, "Success", "Variable Set").ConfigureAwait(false);
+    }
+
+    // The Channel (empty: global) and Variable headers of Getvar/Setvar; answers the error and returns null when invalid.
+    private static async Task<(string Channel, string Variable)?> ReadVariableTargetAsync(FakeActionContext c)
+    {
         string variable = c.Header("Variable") ?? "";
         if (variable.Length == 0)
         {
             await RespondAsync(c, "Error", "No variable specified").ConfigureAwait(false);
-            return;
+            return null;
         }
         string channel = c.Header("Channel") ?? "";
         if (channel.Length > 0 && !c.Server.Channels.Any(ch => string.Equals(ch.Name, channel, StringComparison.OrdinalIgnoreCase)))
         {
             await RespondAsync(c, "Error", "No such channel").ConfigureAwait(false);
-            return;
+            return null;
         }
-        c.Server.SetVariable(channel, variable, c.Header("Value") ?? "");
-        await RespondAsync(c, "Success", "Variable Set").ConfigureAwait(false);
+        return (channel, variable);
     }
 }
