@@ -1,4 +1,5 @@
 using System.Text;
+using Akka.TestKit;
 using AmiActors.Protocol;
 using AmiActors.TestKit;
 using Xunit.Abstractions;
@@ -12,13 +13,7 @@ public class ConnectionFaultTests(ITestOutputHelper output) : FaultTestBase(outp
     [Fact]
     public async Task A_frame_cut_by_the_server_closing_is_never_delivered_and_the_next_session_starts_clean()
     {
-        var server = await StartServerAsync();
-        var client = await StartClientAsync(Fast());
-        var events = CreateTestProbe();
-        await client.SubscribeAsync(events.Ref, "pbx1", "UserEvent");
-        await client.AddServerAsync(Definition(server));
-        await WaitForStateAsync(client, "pbx1", AmiConnectionState.Connected);
-        var session = Assert.Single(server.Sessions);
+        var (server, client, events, session) = await ConnectedWithUserEventProbeAsync();
 
         await session.SendRawAsync(UserEvent("whole", 1));
         await session.SendRawAsync("Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: cut\r\nSeq: 2\r\nData: half of a val"u8.ToArray());
@@ -60,13 +55,7 @@ public class ConnectionFaultTests(ITestOutputHelper output) : FaultTestBase(outp
     [Fact]
     public async Task Garbage_bytes_between_frames_neither_crash_the_client_nor_lose_the_frames_around_them()
     {
-        var server = await StartServerAsync();
-        var client = await StartClientAsync(Fast());
-        var events = CreateTestProbe();
-        await client.SubscribeAsync(events.Ref, "pbx1", "UserEvent");
-        await client.AddServerAsync(Definition(server));
-        await WaitForStateAsync(client, "pbx1", AmiConnectionState.Connected);
-        var session = Assert.Single(server.Sessions);
+        var (server, client, events, session) = await ConnectedWithUserEventProbeAsync();
 
         await session.SendRawAsync(UserEvent("before", 1));
         await server.Faults.SendGarbageAsync(session);
@@ -162,5 +151,17 @@ public class ConnectionFaultTests(ITestOutputHelper output) : FaultTestBase(outp
         }
         await WaitForStateAsync(client, "pbx1", AmiConnectionState.Connected);
         Assert.True((await client.SendAsync("pbx1", new AmiAction("Ping"))).IsSuccess);
+    }
+
+    // A logged-in client with a probe subscribed to UserEvent, and the server's only session.
+    private async Task<(FakeAsteriskServer Server, AmiClient Client, TestProbe Events, FakeAmiSession Session)> ConnectedWithUserEventProbeAsync()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(Fast());
+        var events = CreateTestProbe();
+        await client.SubscribeAsync(events.Ref, "pbx1", "UserEvent");
+        await client.AddServerAsync(Definition(server));
+        await WaitForStateAsync(client, "pbx1", AmiConnectionState.Connected);
+        return (server, client, events, Assert.Single(server.Sessions));
     }
 }
