@@ -50,7 +50,7 @@ public sealed class FakeAmiSession
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         IsTls = server.Certificate is not null;
         ConnectedAt = DateTimeOffset.UtcNow;
-        _writer = new SessionWriter(() => _byteByByte ?? server.Faults.DeliverByteByByte, server.Options.WriteTimeout);
+        _writer = new SessionWriter(() => _byteByByte ?? server.Faults.DeliverByteByByte);
         _lifetimeCts = CancellationTokenSource.CreateLinkedTokenSource(serverLifetime);
         _lifetimeCts.Token.Register(() => TryCancel(_readCts));
         SessionIdText = "0x" + (0x7f3a00000000L + (id * 0x1000L)).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
@@ -312,30 +312,57 @@ public sealed class FakeAmiSession
         _server.NotifyChanged();
     }
 
-    internal async Task RunAsync()
+    /// <summary>
+    /// Runs the session on its own two threads, as Asterisk runs each session on a thread of its own: the read thread reads
+    /// and runs actions and writes their responses; the write thread writes everything else (events, floods). Both block in
+    /// socket calls, so the fake server takes nothing from the thread pool on a request's path. Completes when closed.
+    /// </summary>
+    internal Task RunAsync()
+    {
+        var thread = new Thread(RunSession, ThreadStackSize)
+        {
+            IsBackground = true,
+            Name = $"fake-ami-session-{Id}",
+        };
+        thread.Start();
+        return _closed.Task;
+    }
+
+    private const int ThreadStackSize = 256 * 1024;
+
+    private void RunSession()
     {
         Stream? stream = null;
-        Task writerTask = Task.CompletedTask;
+        Thread? writerThread = null;
+        // Cancelling the read (CloseAsync, the auth timeout, server stop) shuts the socket's receiving side, which ends a blocked read.
+        var stopReading = _readCts.Token.Register(ShutdownReceive);
         try
         {
             _socket.NoDelay = true;
+            if (_server.Options.WriteTimeout is { } writeTimeout)
+            {
+                // Asterisk's writetimeout: a write that cannot complete in time means a client that stopped reading.
+                _socket.SendTimeout = (int)Math.Max(1, writeTimeout.TotalMilliseconds);
+            }
             stream = new NetworkStream(_socket, ownsSocket: false);
             if (_server.Certificate is { } certificate)
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = ssl;
-                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_readCts.Token, _lifetimeCts.Token);
-                handshake.CancelAfter(TlsHandshakeTimeout);
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                {
-                    ServerCertificate = certificate,
-                    ClientCertificateRequired = false,
-                }, handshake.Token).ConfigureAwait(false);
+                _socket.ReceiveTimeout = (int)TlsHandshakeTimeout.TotalMilliseconds;
+                ssl.AuthenticateAsServer(certificate, clientCertificateRequired: false, System.Security.Authentication.SslProtocols.None, checkCertificateRevocation: false);
+                _socket.ReceiveTimeout = 0;
             }
-            writerTask = RunWriterAsync(stream);
+            var writeStream = stream;
+            writerThread = new Thread(() => RunWriter(writeStream), ThreadStackSize)
+            {
+                IsBackground = true,
+                Name = $"fake-ami-session-{Id}-writer",
+            };
+            writerThread.Start();
             // The banner and whatever the faults add after it leave in one write, so the client reads them together.
             byte[] banner = Encoding.ASCII.GetBytes($"Asterisk Call Manager/{_server.Options.AmiVersion}\r\n");
-            await _writer.EnqueueAsync(banner.Concat(_server.Faults.BytesAfterBanner.ToArray()).ToArray()).ConfigureAwait(false);
+            Wait(_writer.EnqueueAsync(banner.Concat(_server.Faults.BytesAfterBanner.ToArray()).ToArray()));
             using var authTimer = new CancellationTokenSource(_server.Options.AuthTimeout);
             using var registration = authTimer.Token.Register(() =>
             {
@@ -344,7 +371,7 @@ public sealed class FakeAmiSession
                     TryCancel(_readCts);
                 }
             });
-            await ReadLoopAsync(stream).ConfigureAwait(false);
+            ReadLoop(stream);
         }
         catch (Exception)
         {
@@ -352,73 +379,98 @@ public sealed class FakeAmiSession
         }
         finally
         {
-            _readLoopEnded = true;
-            _writer.Complete();
-            if (!_aborted)
-            {
-                try
-                {
-                    await writerTask.WaitAsync(GracefulCloseTimeout).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // The client stopped reading: give up on what is queued.
-                }
-            }
-            if (!_aborted && stream is SslStream tls && writerTask.IsCompleted)
-            {
-                try
-                {
-                    await tls.ShutdownAsync().WaitAsync(GracefulCloseTimeout).ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // The peer is gone or not reading: FIN follows anyway.
-                }
-            }
-            TryCancel(_lifetimeCts);
-            await writerTask.ConfigureAwait(false);
+            stopReading.Dispose();
+            Close(stream, writerThread);
+        }
+    }
+
+    private void Close(Stream? stream, Thread? writerThread)
+    {
+        _readLoopEnded = true;
+        _writer.Complete();
+        bool written = writerThread is null || (!_aborted && writerThread.Join(GracefulCloseTimeout));
+        if (!_aborted && written && stream is SslStream tls)
+        {
             try
             {
-                if (!_aborted)
-                {
-                    _socket.Shutdown(SocketShutdown.Both);
-                }
+                tls.ShutdownAsync().Wait(GracefulCloseTimeout);
             }
             catch (Exception)
             {
-                // Already reset by the peer.
+                // The peer is gone or not reading: FIN follows anyway.
             }
+        }
+        TryCancel(_lifetimeCts);
+        if (!written)
+        {
+            // The client stopped reading (or the session was aborted): give up on what is queued. Closing the socket ends a
+            // blocked write.
             _socket.Close();
-            if (stream is not null)
+        }
+        writerThread?.Join();
+        try
+        {
+            if (!_aborted && written)
             {
-                try
-                {
-                    await stream.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // Disposing a broken SslStream may throw; the socket is closed anyway.
-                }
+                _socket.Shutdown(SocketShutdown.Both);
             }
-            _readCts.Dispose();
-            _closed.TrySetResult();
-            _server.OnSessionClosed(this);
-            _lifetimeCts.Dispose();
+        }
+        catch (Exception)
+        {
+            // Already reset by the peer.
+        }
+        _socket.Close();
+        if (stream is not null)
+        {
+            try
+            {
+                stream.Dispose();
+            }
+            catch (Exception)
+            {
+                // Disposing a broken SslStream may throw; the socket is closed anyway.
+            }
+        }
+        _readCts.Dispose();
+        _closed.TrySetResult();
+        _server.OnSessionClosed(this);
+        _lifetimeCts.Dispose();
+    }
+
+    private void ShutdownReceive()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Receive);
+        }
+        catch (Exception)
+        {
+            // Already closed or reset.
         }
     }
 
     // When the writer stops on its own (write error, write timeout), the connection is dead: drop it as Asterisk does.
-    private async Task RunWriterAsync(Stream stream)
+    private void RunWriter(Stream stream)
     {
-        await _writer.WriteLoopAsync(stream, _lifetimeCts.Token).ConfigureAwait(false);
+        _writer.WriteLoop(stream, _lifetimeCts.Token);
         if (!_readLoopEnded)
         {
             Abort();
         }
     }
 
-    private async Task ReadLoopAsync(Stream stream)
+    // Blocks the session's thread until an operation that rarely waits (a full queue, a handler, a delay) has completed.
+    private static T Wait<T>(ValueTask<T> pending) => pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+
+    private static void Wait(ValueTask pending)
+    {
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private void ReadLoop(Stream stream)
     {
         var reader = new AsteriskLineReader();
         var buffer = new byte[16 * 1024];
@@ -429,30 +481,45 @@ public sealed class FakeAmiSession
         {
             while (frame.TakeLines(reader))
             {
+                if (token.IsCancellationRequested)
+                {
+                    return;
+                }
                 bool keepGoing = true;
                 if (frame.HeaderLoss)
                 {
-                    await WriteParseErrorAsync(frame.ToMessage(), "Too many lines in message or allocation failure").ConfigureAwait(false);
+                    Wait(WriteParseErrorAsync(frame.ToMessage(), "Too many lines in message or allocation failure"));
                 }
                 else if (reader.LineTooLong)
                 {
-                    await WriteParseErrorAsync(frame.ToMessage(), "Failed to parse message: line too long").ConfigureAwait(false);
+                    Wait(WriteParseErrorAsync(frame.ToMessage(), "Failed to parse message: line too long"));
                     reader.LineTooLong = false;
                 }
                 else
                 {
-                    keepGoing = await ProcessMessageAsync(frame.ToMessage(), frame.LineCount).ConfigureAwait(false);
+                    // Responses wait in the writer while the action runs, and leave together with those of the actions still
+                    // buffered; an action that has to wait (a delay, a handler, sync Originate) lets them go before it waits.
+                    _writer.Cork();
+                    var run = ProcessMessageAsync(frame.ToMessage(), frame.LineCount);
+                    if (!run.IsCompleted)
+                    {
+                        _writer.Uncork(stream, writeHere: false);
+                    }
+                    keepGoing = Wait(run);
                 }
                 frame.Reset();
                 if (!keepGoing)
                 {
+                    _writer.Uncork(stream, writeHere: false);
                     return;
                 }
             }
             if (start == end)
             {
-                int n = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
-                if (n == 0)
+                // Nothing more buffered: write the responses from here, as Asterisk's session thread does, then wait for input.
+                _writer.Uncork(stream, writeHere: true);
+                int n = stream.Read(buffer);
+                if (n == 0 || token.IsCancellationRequested)
                 {
                     return;
                 }
