@@ -11,7 +11,7 @@ namespace AmiActors.Benchmarks;
 /// Runtime throughput against the fake server on loopback, with an Akka.IO ceiling measured in the same run:
 /// events delivered to a subscribed actor vs. a bare Akka.IO reader that only counts frames; Ping round trips,
 /// sequential and pipelined.
-/// <c>dotnet run -c Release --project tests/AmiActors.Benchmarks -- runtime [--events N] [--pings N] [--pipelined N] [--in-flight N] [--event-stream]</c>
+/// <c>dotnet run -c Release --project tests/AmiActors.Benchmarks -- runtime [--events N] [--pings N] [--pipelined N] [--in-flight N] [--warmup-rounds N] [--event-stream]</c>
 /// </summary>
 public sealed class RuntimeHarness : IHarness
 {
@@ -25,15 +25,20 @@ public sealed class RuntimeHarness : IHarness
         int pings = Arg(args, "--pings", 20_000);
         int pipelined = Arg(args, "--pipelined", 200_000);
         int inFlight = Arg(args, "--in-flight", 100);
+        int warmups = Math.Max(1, Arg(args, "--warmup-rounds", 3));
         bool eventStream = args.Contains("--event-stream");
 
         var template = FakeEventTemplates.FromCaptureFile(Path.Combine(FindShared(), "fixtures", "asterisk-22", "event-stream-2000.recv.txt"));
         var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = off");
         using var system = ActorSystem.Create("bench", config);
-        Console.WriteLine($"runtime harness: {events:N0} events (templates: event-stream-2000), {pings:N0} sequential Pings, {pipelined:N0} Pings with {inFlight} in flight; EventStream publishing {(eventStream ? "on" : "off")}");
+        Console.WriteLine($"runtime harness: {events:N0} events (templates: event-stream-2000), {pings:N0} sequential Pings, {pipelined:N0} Pings with {inFlight} in flight; EventStream publishing {(eventStream ? "on" : "off")}; {warmups} warm-up rounds per measurement");
 
-        // Warm up both paths (JIT, buffers), then measure.
-        await CeilingAsync(system, template, Math.Min(events, 100_000));
+        // Warm up every path (buffers, and the JIT: code reaches its optimized tier only after enough calls and a background
+        // recompilation), the same number of rounds for each path and its ceiling, then measure.
+        for (int i = 0; i < warmups; i++)
+        {
+            await CeilingAsync(system, template, Math.Min(events, 200_000));
+        }
         double ceiling = await CeilingAsync(system, template, events);
 
         await using var server = await FakeAsteriskServer.StartAsync();
@@ -50,28 +55,46 @@ public sealed class RuntimeHarness : IHarness
         await WaitConnectedAsync(client);
         var session = (await server.WaitForLoginsAsync(1)).Single();
 
-        await DeliverAsync(system, client, server, session, template, Math.Min(events, 100_000));
+        for (int i = 0; i < warmups; i++)
+        {
+            await DeliverAsync(system, client, server, session, template, Math.Min(events, 200_000));
+        }
         double delivered = await DeliverAsync(system, client, server, session, template, events);
         double parseOnly = ParseOnly(template, events);
         Console.WriteLine($"events: Akka.IO ceiling {ceiling:N0}/s; delivered to a subscribed actor {delivered:N0}/s = {delivered / ceiling:P0} of the ceiling (AmiParser alone, one thread, from memory: {parseOnly:N0}/s)");
 
-        await RawPipelinedAsync(system, Math.Min(pipelined, 20_000), inFlight);
+        for (int i = 0; i < warmups; i++)
+        {
+            await RawPipelinedAsync(system, Math.Min(pipelined, 20_000), inFlight);
+        }
         double rawPipe = await RawPipelinedAsync(system, pipelined, inFlight);
         Console.WriteLine($"actions: Akka.IO ceiling, raw Pings with {inFlight} in flight {rawPipe:N0}/s");
 
         // The sequential ceiling: the same raw Akka.IO pinger with one Ping in flight (write, wait for its reply, write the next).
-        await RawPipelinedAsync(system, Math.Min(pings, 2_000), 1);
+        for (int i = 0; i < warmups; i++)
+        {
+            await RawPipelinedAsync(system, Math.Min(pings, 5_000), 1);
+        }
         double rawSequential = await RawPipelinedAsync(system, pings, 1);
         Console.WriteLine($"actions: Akka.IO ceiling, raw sequential Ping round trips {rawSequential:N0}/s");
-        await SocketSequentialAsync(Math.Min(pings, 2_000));
+        for (int i = 0; i < warmups; i++)
+        {
+            await SocketSequentialAsync(Math.Min(pings, 5_000));
+        }
         double socketSequential = await SocketSequentialAsync(pings);
         Console.WriteLine($"actions: fake-server ceiling, sequential Pings from a bare Socket (no actors) {socketSequential:N0}/s");
 
-        await SequentialAsync(client, Math.Min(pings, 2_000));
+        for (int i = 0; i < warmups; i++)
+        {
+            await SequentialAsync(client, Math.Min(pings, 5_000));
+        }
         double sequential = await SequentialAsync(client, pings);
         Console.WriteLine($"actions: sequential Ping round trips {sequential:N0}/s ({sequential / rawSequential:P0} of the raw sequential ceiling)");
 
-        await PipelinedAsync(client, Math.Min(pipelined, 20_000), inFlight);
+        for (int i = 0; i < warmups; i++)
+        {
+            await PipelinedAsync(client, Math.Min(pipelined, 20_000), inFlight);
+        }
         double pipe = await PipelinedAsync(client, pipelined, inFlight);
         Console.WriteLine($"actions: Pings with {inFlight} in flight {pipe:N0}/s ({pipe / sequential:F1}x sequential, {pipe / rawPipe:P0} of the raw ceiling)");
 

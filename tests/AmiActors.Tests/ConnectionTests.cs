@@ -215,6 +215,61 @@ public class ConnectionTests(ITestOutputHelper output) : RuntimeTestBase(output)
     }
 
     [Fact]
+    public async Task A_server_removed_and_added_again_under_the_same_id_gets_the_actions_of_an_existing_client()
+    {
+        var first = await StartServerAsync();
+        var second = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(first)));
+        // Several actions, so the client has switched to sending straight to the connection actor it then loses.
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True((await client.SendAsync("pbx1", Ping)).IsSuccess);
+        }
+
+        await client.RemoveServerAsync("pbx1");
+        await Assert.ThrowsAsync<UnknownServerException>(() => client.SendAsync("pbx1", Ping).WaitAsync(Long));
+        await client.AddServerAsync(Definition(second));
+        await WaitForStateAsync(client, "pbx1", AmiConnectionState.Connected);
+
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True((await client.SendAsync("pbx1", Ping).WaitAsync(Long)).IsSuccess);
+        }
+        Assert.Equal(5, second.ReceivedActions.Count(a => a.Is("Ping")));
+    }
+
+    [Fact]
+    public async Task Actions_sent_in_a_burst_reach_the_server_in_call_order_while_the_client_learns_its_route()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)));
+        const int count = 2_000;
+
+        // Issued without awaiting, from the first action on: the first ones go through the manager, later ones straight to
+        // the connection actor; none may overtake another. Status queries keep the manager's mailbox long meanwhile, so an
+        // action sent directly too early would overtake those still queued there.
+        using var busy = new CancellationTokenSource();
+        var noise = Task.Run(async () =>
+        {
+            while (!busy.IsCancellationRequested)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => client.GetServersAsync()));
+            }
+        });
+        var replies = new List<Task<AmiActionResult>>(count);
+        for (int i = 0; i < count; i++)
+        {
+            replies.Add(client.SendAsync("pbx1", new AmiAction("Ping", ("X-Seq", i.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+        }
+        await Task.WhenAll(replies).WaitAsync(Long);
+        busy.Cancel();
+        await noise;
+
+        var order = server.ReceivedActions.Where(a => a.Is("Ping")).Select(a => int.Parse(a.Message["X-Seq"]!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(Enumerable.Range(0, count), order);
+    }
+
+    [Fact]
     public async Task Coordinated_shutdown_sends_Logoff()
     {
         var server = await StartServerAsync();

@@ -462,6 +462,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private void OnReceived(ByteString data)
     {
         _lastReceive = Now;
+        EventsCapacityHint = Math.Clamp(data.Count / 256, 4, 1024);
         List<AmiMessage>? events = null;
         {
             ReadOnlySpan<byte> input = data.ToReadOnlySpan();
@@ -484,6 +485,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         RouteBatch(ref events);
     }
+
+    // The initial capacity of the event batch of the read being parsed.
+    private int EventsCapacityHint { get; set; } = 4;
 
     private void RouteBatch(ref List<AmiMessage>? events)
     {
@@ -512,7 +516,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 }
                 else
                 {
-                    (events ??= new List<AmiMessage>()).Add(message);
+                    // Sized for the rest of the read (events run a few hundred bytes), so a large read does not regrow the list.
+                    (events ??= new List<AmiMessage>(EventsCapacityHint)).Add(message);
                 }
                 return;
             case AmiMessageKind.Banner:

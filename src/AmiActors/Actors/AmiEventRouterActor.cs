@@ -50,7 +50,11 @@ internal sealed class AmiEventRouterActor : UntypedActor
     private sealed class Subscriber(IActorRef actor)
     {
         public IActorRef Actor { get; } = actor;
-        public ICell? Cell { get; } = actor is ActorRefWithCell withCell ? withCell.Underlying : null;
+        // Read per batch, never cached: a top-level actor's ref first points at a placeholder cell that locks on every call.
+        public ICell? Cell => Actor is ActorRefWithCell withCell ? withCell.Underlying : null;
+
+        // Room left in the subscriber's mailbox for the batch being routed; -1: not read yet for this batch.
+        public long Room { get; set; } = -1;
         public List<Filter> Filters { get; } = new();
     }
 
@@ -104,6 +108,10 @@ internal sealed class AmiEventRouterActor : UntypedActor
         int limit = _settings.SubscriberBufferSize;
         long dropped = 0;
         string serverId = batch.ServerId;
+        foreach (var s in subscribers)
+        {
+            s.Room = -1;
+        }
         foreach (var e in batch.Events)
         {
             var wrapped = AmiEventReceived.Create(serverId, e);
@@ -122,11 +130,17 @@ internal sealed class AmiEventRouterActor : UntypedActor
                 {
                     continue;
                 }
-                if (s.Cell is { } cell && cell.NumberOfMessages >= limit)
+                // The mailbox is measured once per batch (counting a mailbox is not free), then charged for what the batch adds.
+                if (s.Room < 0)
+                {
+                    s.Room = s.Cell is { } cell ? Math.Max(0, limit - cell.NumberOfMessages) : long.MaxValue;
+                }
+                if (s.Room == 0)
                 {
                     dropped++;
                     continue;
                 }
+                s.Room--;
                 s.Actor.Tell(wrapped, ActorRefs.NoSender);
             }
         }

@@ -10,6 +10,15 @@ namespace AmiActors.Actors;
 internal sealed class AmiManagerActor : UntypedActor
 {
     /// <summary>Graceful stop of every connection (CoordinatedShutdown); replied to with <see cref="Akka.Done"/>.</summary>
+    /// <summary>
+    /// Asks for the connection actor of a server, so a client can send it actions without the manager's hop (replied to
+    /// with <see cref="ConnectionOf"/>, or a failure with <see cref="UnknownServerException"/>).
+    /// </summary>
+    public sealed record GetConnection(string ServerId);
+
+    /// <summary>Reply to <see cref="GetConnection"/>.</summary>
+    public sealed record ConnectionOf(string ServerId, IActorRef Connection);
+
     public sealed class ShutdownAll
     {
         public static readonly ShutdownAll Instance = new();
@@ -94,6 +103,16 @@ internal sealed class AmiManagerActor : UntypedActor
                 else
                 {
                     Sender.Tell(new Status.Failure(new UnknownServerException(send.ServerId)));
+                }
+                break;
+            case GetConnection get:
+                if (_servers.TryGetValue(get.ServerId, out var server))
+                {
+                    Sender.Tell(new ConnectionOf(get.ServerId, server.Connection));
+                }
+                else
+                {
+                    Sender.Tell(new Status.Failure(new UnknownServerException(get.ServerId)));
                 }
                 break;
             case AmiConnectionActor.StatusChanged status:
