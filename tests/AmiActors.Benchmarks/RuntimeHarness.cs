@@ -31,7 +31,7 @@ public sealed class RuntimeHarness : IHarness
         var template = FakeEventTemplates.FromCaptureFile(Path.Combine(FindShared(), "fixtures", "asterisk-22", "event-stream-2000.recv.txt"));
         var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = off");
         using var system = ActorSystem.Create("bench", config);
-        Console.WriteLine($"runtime harness: {events:N0} events (templates: event-stream-2000), {pings:N0} sequential Pings, {pipelined:N0} Pings with {inFlight} in flight; EventStream publishing {(eventStream ? "on" : "off")}; {warmups} warm-up rounds per measurement");
+        Console.WriteLine($"runtime harness: {events:N0} events (templates: event-stream-2000), {pings:N0} sequential Pings, {pipelined:N0} Pings with {inFlight} in flight; EventStream publishing {(eventStream ? "on" : "off")}; {warmups} warm-up rounds per measurement; thread-pool spin limit {SpinLimit()}");
 
         // Warm up every path (buffers, and the JIT: code reaches its optimized tier only after enough calls and a background
         // recompilation), the same number of rounds for each path and its ceiling, then measure.
@@ -237,6 +237,17 @@ public sealed class RuntimeHarness : IHarness
             }
             await Task.Delay(20);
         }
+    }
+
+    // The thread pool's UnfairSemaphoreSpinLimit (how long idle workers spin before sleeping) weighs on round-trip latency:
+    // print where it comes from, so every figure says which runtime setting produced it.
+    internal static string SpinLimit()
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit");
+        object? fromConfig = AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit");
+        return fromEnvironment is not null ? $"{fromEnvironment} (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit)"
+            : fromConfig is not null ? $"{fromConfig} (runtimeconfig)"
+            : "runtime default";
     }
 
     private static int Arg(string[] args, string name, int fallback)
