@@ -20,6 +20,9 @@ public sealed class AmiClient : IAmiClient
     private readonly ActorSystem _system;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AmiServerRoute> _routes = new(StringComparer.Ordinal);
 
+    /// <summary>How many servers this client keeps a route to (for tests).</summary>
+    internal int RouteCount => _routes.Count;
+
     private AmiClient(IActorRef manager, ActorSystem system, AmiSettings settings)
     {
         Manager = manager;
@@ -86,7 +89,18 @@ public sealed class AmiClient : IAmiClient
             wait += Settings.OriginateTimeout;
         }
         var send = new AmiManager.SendAction(serverId, generic, timeout);
-        object reply = await _routes.GetOrAdd(serverId, static (id, manager) => new AmiServerRoute(id, manager, AdminTimeout), Manager).AskAsync(send, wait, cancellationToken).ConfigureAwait(false);
+        var route = _routes.GetOrAdd(serverId, static (id, manager) => new AmiServerRoute(id, manager, AdminTimeout), Manager);
+        object reply;
+        try
+        {
+            reply = await route.AskAsync(send, wait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnknownServerException) when (!route.IsDirect)
+        {
+            // No route is kept for a server id the manager does not know, so made-up ids cannot grow the table.
+            _routes.TryRemove(KeyValuePair.Create(serverId, route));
+            throw;
+        }
         return Unwrap<AmiActionResult>(reply);
     }
 

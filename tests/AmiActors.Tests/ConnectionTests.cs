@@ -239,6 +239,21 @@ public class ConnectionTests(ITestOutputHelper output) : RuntimeTestBase(output)
     }
 
     [Fact]
+    public async Task Actions_for_unknown_server_ids_fail_and_leave_no_route_behind()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)));
+        Assert.True((await client.SendAsync("pbx1", Ping)).IsSuccess);
+
+        for (int i = 0; i < 500; i++)
+        {
+            await Assert.ThrowsAsync<UnknownServerException>(() => client.SendAsync("made-up-" + i, Ping));
+        }
+
+        Assert.Equal(1, client.RouteCount);
+    }
+
+    [Fact]
     public async Task Actions_sent_in_a_burst_reach_the_server_in_call_order_while_the_client_learns_its_route()
     {
         var server = await StartServerAsync();

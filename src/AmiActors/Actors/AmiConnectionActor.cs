@@ -72,6 +72,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private readonly AmiServerDefinition _server;
     private readonly AmiSettings _settings;
     private readonly IActorRef _router;
+
+    // The initial capacity of the event batch of the read being parsed.
+    private int _eventsCapacityHint = 4;
     private readonly History _history;
     private readonly ILoggingAdapter _log;
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
@@ -462,7 +465,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private void OnReceived(ByteString data)
     {
         _lastReceive = Now;
-        EventsCapacityHint = Math.Clamp(data.Count / 256, 4, 1024);
+        _eventsCapacityHint = Math.Clamp(data.Count / 256, 4, 1024);
         List<AmiMessage>? events = null;
         {
             ReadOnlySpan<byte> input = data.ToReadOnlySpan();
@@ -485,9 +488,6 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         RouteBatch(ref events);
     }
-
-    // The initial capacity of the event batch of the read being parsed.
-    private int EventsCapacityHint { get; set; } = 4;
 
     private void RouteBatch(ref List<AmiMessage>? events)
     {
@@ -517,7 +517,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 else
                 {
                     // Sized for the rest of the read (events run a few hundred bytes), so a large read does not regrow the list.
-                    (events ??= new List<AmiMessage>(EventsCapacityHint)).Add(message);
+                    (events ??= new List<AmiMessage>(_eventsCapacityHint)).Add(message);
                 }
                 return;
             case AmiMessageKind.Banner:

@@ -9,7 +9,6 @@ namespace AmiActors.Actors;
 /// </summary>
 internal sealed class AmiManagerActor : UntypedActor
 {
-    /// <summary>Graceful stop of every connection (CoordinatedShutdown); replied to with <see cref="Akka.Done"/>.</summary>
     /// <summary>
     /// Asks for the connection actor of a server, so a client can send it actions without the manager's hop (replied to
     /// with <see cref="ConnectionOf"/>, or a failure with <see cref="UnknownServerException"/>).
@@ -19,6 +18,7 @@ internal sealed class AmiManagerActor : UntypedActor
     /// <summary>Reply to <see cref="GetConnection"/>.</summary>
     public sealed record ConnectionOf(string ServerId, IActorRef Connection);
 
+    /// <summary>Graceful stop of every connection (CoordinatedShutdown); replied to with <see cref="Akka.Done"/>.</summary>
     public sealed class ShutdownAll
     {
         public static readonly ShutdownAll Instance = new();
