@@ -26,6 +26,18 @@ internal sealed class AmiServerRoute(string serverId, IActorRef manager, TimeSpa
     /// <summary>True once actions go straight to the connection actor (for tests and diagnostics).</summary>
     public bool IsDirect => _direct is not null;
 
+    /// <summary>True while a lookup is on its way (for tests and diagnostics).</summary>
+    public bool IsLookingUp
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lookingUp;
+            }
+        }
+    }
+
     public Task<object> AskAsync(AmiManager.SendAction send, TimeSpan wait, CancellationToken cancellationToken)
     {
         var direct = _direct;

@@ -112,6 +112,7 @@ public class ServerRouteTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
         manager.ExpectMsg<AmiManagerActor.GetConnection>();
         manager.LastSender.Tell(new Status.Failure(new UnknownServerException("pbx1")));
         await Assert.ThrowsAsync<UnknownServerException>(() => afterRemoval.WaitAsync(Wait));
+        await AwaitConditionAsync(() => Task.FromResult(!route.IsLookingUp), Wait);
 
         // Still with the manager, looking up again with its next action.
         _ = route.AskAsync(Send(4), Wait, CancellationToken.None);
