@@ -35,10 +35,7 @@ public sealed class RuntimeHarness : IHarness
 
         // Warm up every path (buffers, and the JIT: code reaches its optimized tier only after enough calls and a background
         // recompilation), the same number of rounds for each path and its ceiling, then measure.
-        for (int i = 0; i < warmups; i++)
-        {
-            await CeilingAsync(system, template, Math.Min(events, 200_000));
-        }
+        await WarmUpAsync(warmups, () => CeilingAsync(system, template, Math.Min(events, 200_000)));
         double ceiling = await CeilingAsync(system, template, events);
 
         await using var server = await FakeAsteriskServer.StartAsync();
@@ -55,51 +52,41 @@ public sealed class RuntimeHarness : IHarness
         await WaitConnectedAsync(client);
         var session = (await server.WaitForLoginsAsync(1)).Single();
 
-        for (int i = 0; i < warmups; i++)
-        {
-            await DeliverAsync(system, client, server, session, template, Math.Min(events, 200_000));
-        }
+        await WarmUpAsync(warmups, () => DeliverAsync(system, client, server, session, template, Math.Min(events, 200_000)));
         double delivered = await DeliverAsync(system, client, server, session, template, events);
         double parseOnly = ParseOnly(template, events);
         Console.WriteLine($"events: Akka.IO ceiling {ceiling:N0}/s; delivered to a subscribed actor {delivered:N0}/s = {delivered / ceiling:P0} of the ceiling (AmiParser alone, one thread, from memory: {parseOnly:N0}/s)");
 
-        for (int i = 0; i < warmups; i++)
-        {
-            await RawPipelinedAsync(system, Math.Min(pipelined, 20_000), inFlight);
-        }
+        await WarmUpAsync(warmups, () => RawPipelinedAsync(system, Math.Min(pipelined, 20_000), inFlight));
         double rawPipe = await RawPipelinedAsync(system, pipelined, inFlight);
         Console.WriteLine($"actions: Akka.IO ceiling, raw Pings with {inFlight} in flight {rawPipe:N0}/s");
 
         // The sequential ceiling: the same raw Akka.IO pinger with one Ping in flight (write, wait for its reply, write the next).
-        for (int i = 0; i < warmups; i++)
-        {
-            await RawPipelinedAsync(system, Math.Min(pings, 5_000), 1);
-        }
+        await WarmUpAsync(warmups, () => RawPipelinedAsync(system, Math.Min(pings, 5_000), 1));
         double rawSequential = await RawPipelinedAsync(system, pings, 1);
         Console.WriteLine($"actions: Akka.IO ceiling, raw sequential Ping round trips {rawSequential:N0}/s");
-        for (int i = 0; i < warmups; i++)
-        {
-            await SocketSequentialAsync(Math.Min(pings, 5_000));
-        }
+        await WarmUpAsync(warmups, () => SocketSequentialAsync(Math.Min(pings, 5_000)));
         double socketSequential = await SocketSequentialAsync(pings);
         Console.WriteLine($"actions: fake-server ceiling, sequential Pings from a bare Socket (no actors) {socketSequential:N0}/s");
 
-        for (int i = 0; i < warmups; i++)
-        {
-            await SequentialAsync(client, Math.Min(pings, 5_000));
-        }
+        await WarmUpAsync(warmups, () => SequentialAsync(client, Math.Min(pings, 5_000)));
         double sequential = await SequentialAsync(client, pings);
         Console.WriteLine($"actions: sequential Ping round trips {sequential:N0}/s ({sequential / rawSequential:P0} of the raw sequential ceiling)");
 
-        for (int i = 0; i < warmups; i++)
-        {
-            await PipelinedAsync(client, Math.Min(pipelined, 20_000), inFlight);
-        }
+        await WarmUpAsync(warmups, () => PipelinedAsync(client, Math.Min(pipelined, 20_000), inFlight));
         double pipe = await PipelinedAsync(client, pipelined, inFlight);
         Console.WriteLine($"actions: Pings with {inFlight} in flight {pipe:N0}/s ({pipe / sequential:F1}x sequential, {pipe / rawPipe:P0} of the raw ceiling)");
 
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
         return 0;
+    }
+
+    private static async Task WarmUpAsync(int rounds, Func<Task> run)
+    {
+        for (int i = 0; i < rounds; i++)
+        {
+            await run();
+        }
     }
 
     private static async Task<double> CeilingAsync(ActorSystem system, byte[] template, int count)

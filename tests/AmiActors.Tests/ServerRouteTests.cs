@@ -23,17 +23,31 @@ public class ServerRouteTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
     private static AmiActionResult Result(int n) =>
         new("pbx1", n.ToString(System.Globalization.CultureInfo.InvariantCulture), AmiMessage.Create(("Response", "Success")), Array.Empty<AmiMessage>());
 
+    private (TestProbe Manager, TestProbe Connection, AmiServerRoute Route) NewRoute()
+    {
+        var manager = CreateTestProbe("manager");
+        return (manager, CreateTestProbe("connection"), new AmiServerRoute("pbx1", manager.Ref, Wait));
+    }
+
+    // The first action goes to the manager, followed by the lookup; returns the action's reply, what the manager got, and
+    // who to answer the lookup.
+    private static (Task<object> Reply, AmiManager.SendAction Sent, AmiManagerActor.GetConnection Lookup, IActorRef LookupSender) FirstAction(AmiServerRoute route, TestProbe manager)
+    {
+        var reply = route.AskAsync(Send(1), Wait, CancellationToken.None);
+        var sent = manager.ExpectMsg<AmiManager.SendAction>();
+        var lookup = manager.ExpectMsg<AmiManagerActor.GetConnection>();
+        return (reply, sent, lookup, manager.LastSender);
+    }
+
     [Fact]
     public async Task Actions_go_through_the_manager_until_the_lookup_is_back_then_straight_to_the_connection()
     {
-        var manager = CreateTestProbe("manager");
-        var connection = CreateTestProbe("connection");
-        var route = new AmiServerRoute("pbx1", manager.Ref, Wait);
+        var (manager, connection, route) = NewRoute();
 
-        var first = route.AskAsync(Send(1), Wait, CancellationToken.None);
-        Assert.Equal(1, SeqOf(manager.ExpectMsg<AmiManager.SendAction>()));
-        manager.ExpectMsg<AmiManagerActor.GetConnection>(g => g.ServerId == "pbx1");
-        manager.LastSender.Tell(new AmiManagerActor.ConnectionOf("pbx1", connection.Ref));
+        var (first, sent, lookup, lookupSender) = FirstAction(route, manager);
+        Assert.Equal(1, SeqOf(sent));
+        Assert.Equal("pbx1", lookup.ServerId);
+        lookupSender.Tell(new AmiManagerActor.ConnectionOf("pbx1", connection.Ref));
 
         // Nothing went to the manager after the lookup: the route switches as soon as the answer is in.
         await AwaitConditionAsync(() => Task.FromResult(route.IsDirect), Wait);
@@ -48,14 +62,9 @@ public class ServerRouteTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
     [Fact]
     public async Task Actions_sent_to_the_manager_after_the_lookup_are_not_overtaken_held_actions_follow_the_barrier_in_order()
     {
-        var manager = CreateTestProbe("manager");
-        var connection = CreateTestProbe("connection");
-        var route = new AmiServerRoute("pbx1", manager.Ref, Wait);
+        var (manager, connection, route) = NewRoute();
 
-        _ = route.AskAsync(Send(1), Wait, CancellationToken.None);
-        manager.ExpectMsg<AmiManager.SendAction>();
-        manager.ExpectMsg<AmiManagerActor.GetConnection>();
-        var lookup = manager.LastSender;
+        var lookup = FirstAction(route, manager).LookupSender;
         // Sent after the lookup: it sits behind it in the manager's mailbox and may not be overtaken.
         _ = route.AskAsync(Send(2), Wait, CancellationToken.None);
         Assert.Equal(2, SeqOf(manager.ExpectMsg<AmiManager.SendAction>()));
@@ -90,13 +99,8 @@ public class ServerRouteTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
     [Fact]
     public async Task A_terminated_connection_sends_actions_through_the_manager_again_and_an_unknown_server_stays_there()
     {
-        var manager = CreateTestProbe("manager");
-        var connection = CreateTestProbe("connection");
-        var route = new AmiServerRoute("pbx1", manager.Ref, Wait);
-        _ = route.AskAsync(Send(1), Wait, CancellationToken.None);
-        manager.ExpectMsg<AmiManager.SendAction>();
-        manager.ExpectMsg<AmiManagerActor.GetConnection>();
-        manager.LastSender.Tell(new AmiManagerActor.ConnectionOf("pbx1", connection.Ref));
+        var (manager, connection, route) = NewRoute();
+        FirstAction(route, manager).LookupSender.Tell(new AmiManagerActor.ConnectionOf("pbx1", connection.Ref));
         await AwaitConditionAsync(() => Task.FromResult(route.IsDirect), Wait);
         _ = route.AskAsync(Send(2), Wait, CancellationToken.None);
         connection.ExpectMsg<AmiManager.SendAction>(Wait);

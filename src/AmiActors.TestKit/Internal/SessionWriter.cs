@@ -121,12 +121,7 @@ internal sealed class SessionWriter
         bool ok = false;
         try
         {
-            int used;
-            while ((used = TakePlain(_inlineBatch)) > 0)
-            {
-                stream.Write(_inlineBatch, 0, used);
-                Interlocked.Add(ref _bytesWritten, used);
-            }
+            WritePlain(stream, _inlineBatch);
             stream.Flush();
             ok = true;
         }
@@ -146,6 +141,16 @@ internal sealed class SessionWriter
                     Monitor.PulseAll(_lock);
                 }
             }
+        }
+    }
+
+    // Writes the plain frames at the head of the queue, as many per write as fit the batch.
+    private void WritePlain(Stream stream, byte[] batch)
+    {
+        int used;
+        while ((used = TakePlain(batch)) > 0)
+        {
+            WriteCounted(stream, batch.AsSpan(0, used));
         }
     }
 
@@ -254,24 +259,16 @@ internal sealed class SessionWriter
             {
                 try
                 {
-                    int used = 0;
-                    while (TryTake(out var item))
+                    // Plain frames in batches; anything else (work, byte-by-byte delivery, a frame larger than a batch) on its own, in queue order.
+                    while (true)
                     {
-                        bool plain = item.IsPlain && !_byteByByte();
-                        if (plain && item.Data.Length <= batch.Length - used)
+                        WritePlain(stream, batch);
+                        if (!TryTake(out var item))
                         {
-                            item.Data.Span.CopyTo(batch.AsSpan(used));
-                            used += item.Data.Length;
-                            continue;
+                            break;
                         }
                         try
                         {
-                            // Inside the try: when the batch write fails, this item (already dequeued) must still be completed.
-                            if (used > 0)
-                            {
-                                WriteCounted(stream, batch.AsSpan(0, used));
-                                used = 0;
-                            }
                             if (item.Work is not null)
                             {
                                 item.Work(workStream, cancellationToken).GetAwaiter().GetResult();
@@ -300,10 +297,6 @@ internal sealed class SessionWriter
                             item.Done?.TrySetException(ex is IOException ? ex : new IOException("The session's connection failed while writing.", ex));
                             throw;
                         }
-                    }
-                    if (used > 0)
-                    {
-                        WriteCounted(stream, batch.AsSpan(0, used));
                     }
                     stream.Flush();
                 }
