@@ -69,8 +69,8 @@ public sealed class RuntimeHarness : IHarness
             Console.WriteLine($"events: round {round}: delivered to a subscribed actor {roundDelivered:N0}/s, Akka.IO ceiling {roundCeiling:N0}/s ({roundDelivered / roundCeiling:P0})");
         }
         double parseOnly = ParseOnly(template, events);
-        Console.WriteLine($"events: Akka.IO ceiling: median {Median(ceilingRounds):N0}/s (min {ceilingRounds.Min():N0}, max {ceilingRounds.Max():N0})");
-        Console.WriteLine($"events: delivered to a subscribed actor: median {Median(deliveredRounds):N0}/s (min {deliveredRounds.Min():N0}, max {deliveredRounds.Max():N0}); median {Median(shareRounds):P0} of the ceiling in the same round, lowest {shareRounds.Min():P0} (AmiParser alone, one thread, from memory: {parseOnly:N0}/s)");
+        Console.WriteLine($"events: Akka.IO ceiling: {Spread(ceilingRounds)}");
+        Console.WriteLine($"events: delivered to a subscribed actor: {Spread(deliveredRounds)}; median {Median(shareRounds):P0} of the ceiling in the same round, lowest {shareRounds.Min():P0} (AmiParser alone, one thread, from memory: {parseOnly:N0}/s)");
 
         await WarmUpAsync(warmups, () => RawPipelinedAsync(system, Math.Min(pipelined, 20_000), inFlight));
         double rawPipe = await RawPipelinedAsync(system, pipelined, inFlight);
@@ -99,10 +99,9 @@ public sealed class RuntimeHarness : IHarness
             Console.WriteLine($"actions: sequential round {round}: client {ours:N0}/s, raw Akka.IO pinger {raw:N0}/s ({ours / raw:P0}), bare Socket {bare:N0}/s");
         }
         double sequential = Median(sequentialRounds);
-        double rawSequential = Median(rawRounds);
-        Console.WriteLine($"actions: Akka.IO ceiling, raw sequential Ping round trips: median {rawSequential:N0}/s (min {rawRounds.Min():N0}, max {rawRounds.Max():N0})");
-        Console.WriteLine($"actions: fake-server ceiling, sequential Pings from a bare Socket (no actors): median {Median(socketRounds):N0}/s (min {socketRounds.Min():N0}, max {socketRounds.Max():N0})");
-        Console.WriteLine($"actions: sequential Ping round trips: median {sequential:N0}/s (min {sequentialRounds.Min():N0}, max {sequentialRounds.Max():N0}); median {Median(ratioRounds):P0} of the raw sequential ceiling in the same round");
+        Console.WriteLine($"actions: Akka.IO ceiling, raw sequential Ping round trips: {Spread(rawRounds)}");
+        Console.WriteLine($"actions: fake-server ceiling, sequential Pings from a bare Socket (no actors): {Spread(socketRounds)}");
+        Console.WriteLine($"actions: sequential Ping round trips: {Spread(sequentialRounds)}; median {Median(ratioRounds):P0} of the raw sequential ceiling in the same round");
 
         await WarmUpAsync(warmups, () => PipelinedAsync(client, Math.Min(pipelined, 20_000), inFlight));
         double pipe = await PipelinedAsync(client, pipelined, inFlight);
@@ -267,6 +266,8 @@ public sealed class RuntimeHarness : IHarness
             : fromConfig is not null ? $"{fromConfig} (runtimeconfig)"
             : "runtime default";
     }
+
+    private static string Spread(List<double> rates) => $"median {Median(rates):N0}/s (min {rates.Min():N0}, max {rates.Max():N0})";
 
     private static double Median(List<double> values)
     {
