@@ -141,6 +141,8 @@ public class ScriptingTests
         await off.LoginAsync(events: "off");
         await callsOnly.LoginAsync("calls", "x");
         await server.WaitForSessionsAsync(4);
+        // The banner is written by the session's own thread: wait for it, so the last check counts only what came after.
+        await notLoggedIn.WaitForFrameAsync(f => f.Kind == AmiMessageKind.Banner, "the banner");
 
         Assert.Equal(2, await server.EmitEventAsync(("Event", "Hangup"), ("Privilege", "call,all"), ("Channel", "PJSIP/1-00000001")));
         Assert.Equal(1, await server.EmitEventAsync(("Event", "PeerStatus"), ("Privilege", "system,all")));
