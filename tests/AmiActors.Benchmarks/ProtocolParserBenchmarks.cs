@@ -107,28 +107,11 @@ internal static class ProtocolFixtures
 {
     public static byte[] EventStreamAfterLogin()
     {
-        byte[] all = File.ReadAllBytes(Path.Combine(FindShared(), "fixtures", "asterisk-22", "event-stream-2000.recv.txt"));
+        byte[] all = File.ReadAllBytes(AmiActors.Testing.SharedFixtures.Fixture("event-stream-2000.recv.txt"));
         // Skip the banner line and the login response: what remains is the 2,000 events.
         int bannerEnd = all.AsSpan().IndexOf("\r\n"u8) + 2;
         int loginEnd = bannerEnd + all.AsSpan(bannerEnd).IndexOf("\r\n\r\n"u8) + 4;
         return all[loginEnd..];
     }
 
-    private static string FindShared()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            var dir = new DirectoryInfo(start);
-            while (dir is not null)
-            {
-                var candidate = Path.Combine(dir.FullName, "..", "shared");
-                if (File.Exists(Path.Combine(dir.FullName, "AmiActors.sln")) && Directory.Exists(candidate))
-                {
-                    return Path.GetFullPath(candidate);
-                }
-                dir = dir.Parent;
-            }
-        }
-        throw new DirectoryNotFoundException("../shared next to the repository root was not found");
-    }
 }

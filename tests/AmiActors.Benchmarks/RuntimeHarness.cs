@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.IO;
 using AmiActors.Protocol;
 using AmiActors.TestKit;
+using AmiActors.Testing;
 
 namespace AmiActors.Benchmarks;
 
@@ -30,7 +31,7 @@ public sealed class RuntimeHarness : IHarness
         int eventRoundCount = Math.Max(1, Arg(args, "--event-rounds", 3));
         bool eventStream = args.Contains("--event-stream");
 
-        var template = FakeEventTemplates.FromCaptureFile(Path.Combine(FindShared(), "fixtures", "asterisk-22", "event-stream-2000.recv.txt"));
+        var template = FakeEventTemplates.FromCaptureFile(SharedFixtures.Fixture("event-stream-2000.recv.txt"));
         var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = off");
         using var system = ActorSystem.Create("bench", config);
         Console.WriteLine($"runtime harness: {events:N0} events (templates: event-stream-2000), {pings:N0} sequential Pings, {pipelined:N0} Pings with {inFlight} in flight; EventStream publishing {(eventStream ? "on" : "off")}; {warmups} warm-up rounds per measurement; {eventRoundCount} interleaved event rounds; {sequentialRoundCount} interleaved sequential rounds; thread-pool spin limit {SpinLimit()}");
@@ -280,21 +281,6 @@ public sealed class RuntimeHarness : IHarness
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1].Replace("_", ""), System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    }
-
-    internal static string FindShared()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            var candidate = Path.Combine(dir.FullName, "..", "shared");
-            if (File.Exists(Path.Combine(dir.FullName, "AmiActors.sln")) && Directory.Exists(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-            dir = dir.Parent;
-        }
-        throw new DirectoryNotFoundException("../shared next to the repository root was not found");
     }
 
     /// <summary>Counts AmiEventReceived messages; completes when the target is reached.</summary>

@@ -2,22 +2,8 @@ namespace AmiActors.Cli.Tests;
 
 internal static class Shared
 {
-    internal static string Fixture(string name) => Path.Combine(FindShared(), "fixtures", "asterisk-22", name);
+    internal static string Fixture(string name) => AmiActors.Testing.SharedFixtures.Fixture(name);
 
-    internal static string FindShared()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            var candidate = Path.Combine(dir.FullName, "..", "shared");
-            if (File.Exists(Path.Combine(dir.FullName, "AmiActors.sln")) && Directory.Exists(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-            dir = dir.Parent;
-        }
-        throw new DirectoryNotFoundException("../shared next to the repository root was not found");
-    }
 }
 
 /// <summary>Runs the CLI in-process and captures its output.</summary>

@@ -11,7 +11,7 @@ internal static class Shared
 
     public static JsonElement Catalog => s_catalog.Value.RootElement;
 
-    public static string Fixture(string name) => Path.Combine(FindShared(), "fixtures", "asterisk-22", name);
+    public static string Fixture(string name) => AmiActors.Testing.SharedFixtures.Fixture(name);
 
     public static List<AmiMessage> Decode(string fixture) =>
         AmiStreamDecoder.Decode(File.ReadAllBytes(Fixture(fixture)));
@@ -28,14 +28,6 @@ internal static class Shared
             dir = dir.Parent;
         }
         throw new DirectoryNotFoundException("AmiActors.sln was not found above the test binary");
-    }
-
-    public static string FindShared()
-    {
-        var candidate = Path.Combine(RepositoryRoot(), "..", "shared");
-        return Directory.Exists(candidate)
-            ? Path.GetFullPath(candidate)
-            : throw new DirectoryNotFoundException("../shared next to the repository root was not found");
     }
 
     /// <summary>Catalog entries (events or actions) grouped by name, case-insensitively, in catalog order.</summary>

@@ -6,9 +6,7 @@ namespace AmiActors.Protocol.Tests;
 /// <summary>Locates the shared fixtures and feeds bytes to parsers in chosen chunkings.</summary>
 internal static class Fixtures
 {
-    private static readonly Lazy<string> SharedDir = new(FindShared);
-
-    public static string Directory => Path.Combine(SharedDir.Value, "fixtures", "asterisk-22");
+    public static string Directory => Path.Combine(AmiActors.Testing.SharedFixtures.Root, "fixtures", "asterisk-22");
 
     public static byte[] Bytes(string name) => File.ReadAllBytes(Path.Combine(Directory, name));
 
@@ -18,20 +16,6 @@ internal static class Fixtures
 
     public static AmiParserOptions OptionsFor(string name) => new() { ExpectBanner = name.EndsWith(".recv.txt", StringComparison.Ordinal) };
 
-    internal static string FindShared()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            var candidate = Path.Combine(dir.FullName, "..", "shared");
-            if (File.Exists(Path.Combine(dir.FullName, "AmiActors.sln")) && System.IO.Directory.Exists(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-            dir = dir.Parent;
-        }
-        throw new DirectoryNotFoundException("../shared next to the repository root was not found");
-    }
 }
 
 /// <summary>What a parser produced from a whole stream.</summary>

@@ -8,24 +8,9 @@ namespace AmiActors.TestKit.Tests;
 
 internal static class Fixtures
 {
-    public static string Path(string name) => System.IO.Path.Combine(FindShared(), "fixtures", "asterisk-22", name);
+    public static string Path(string name) => AmiActors.Testing.SharedFixtures.Fixture(name);
 
     public static byte[] Bytes(string name) => File.ReadAllBytes(Path(name));
-
-    public static string FindShared()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "..", "shared");
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "AmiActors.sln")) && Directory.Exists(candidate))
-            {
-                return System.IO.Path.GetFullPath(candidate);
-            }
-            dir = dir.Parent;
-        }
-        throw new DirectoryNotFoundException("../shared next to the repository root was not found");
-    }
 
     /// <summary>The client's frames of a .sent.txt capture, each as its raw bytes up to and including its blank line.</summary>
     public static List<byte[]> SplitSent(byte[] sent)
