@@ -102,12 +102,12 @@ public class ProtocolParserBenchmarks
     }
 }
 
-/// <summary>Locates the shared fixtures the way the test projects do.</summary>
+/// <summary>Reads the captured fixtures the way the test projects do.</summary>
 internal static class ProtocolFixtures
 {
     public static byte[] EventStreamAfterLogin()
     {
-        byte[] all = File.ReadAllBytes(AmiActors.Testing.SharedFixtures.Fixture("event-stream-2000.recv.txt"));
+        byte[] all = File.ReadAllBytes(AmiActors.Testing.CapturedFixtures.Fixture("event-stream-2000.recv.txt"));
         // Skip the banner line and the login response: what remains is the 2,000 events.
         int bannerEnd = all.AsSpan().IndexOf("\r\n"u8) + 2;
         int loginEnd = bannerEnd + all.AsSpan(bannerEnd).IndexOf("\r\n\r\n"u8) + 4;

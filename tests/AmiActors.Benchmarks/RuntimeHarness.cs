@@ -31,7 +31,7 @@ public sealed class RuntimeHarness : IHarness
         int eventRoundCount = Math.Max(1, Arg(args, "--event-rounds", 3));
         bool eventStream = args.Contains("--event-stream");
 
-        var template = FakeEventTemplates.FromCaptureFile(SharedFixtures.Fixture("event-stream-2000.recv.txt"));
+        var template = FakeEventTemplates.FromCaptureFile(CapturedFixtures.Fixture("event-stream-2000.recv.txt"));
         var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = off");
         using var system = ActorSystem.Create("bench", config);
         Console.WriteLine($"runtime harness: {events:N0} events (templates: event-stream-2000), {pings:N0} sequential Pings, {pipelined:N0} Pings with {inFlight} in flight; EventStream publishing {(eventStream ? "on" : "off")}; {warmups} warm-up rounds per measurement; {eventRoundCount} interleaved event rounds; {sequentialRoundCount} interleaved sequential rounds; thread-pool spin limit {SpinLimit()}");

@@ -21,7 +21,7 @@ public class TypedEventBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _bytes = File.ReadAllBytes(FindFixture("event-stream-2000.recv.txt"));
+        _bytes = File.ReadAllBytes(AmiActors.Testing.CapturedFixtures.Fixture("event-stream-2000.recv.txt"));
         _events = AmiStreamDecoder.Decode(_bytes).Where(m => m.Kind == AmiMessageKind.Event).ToArray();
         if (_events.Length != 2000)
         {
@@ -115,19 +115,4 @@ public class TypedEventBenchmarks
         NewstateEvent x => x.ChannelState ?? 0,
         _ => 1,
     };
-
-    private static string FindFixture(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            var candidate = Path.Combine(dir.FullName, "..", "shared", "fixtures", "asterisk-22", name);
-            if (File.Exists(Path.Combine(dir.FullName, "AmiActors.sln")) && File.Exists(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-            dir = dir.Parent;
-        }
-        throw new FileNotFoundException($"fixture {name} not found in ../shared next to the repository root");
-    }
 }

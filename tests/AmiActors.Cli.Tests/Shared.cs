@@ -2,7 +2,7 @@ namespace AmiActors.Cli.Tests;
 
 internal static class Shared
 {
-    internal static string Fixture(string name) => AmiActors.Testing.SharedFixtures.Fixture(name);
+    internal static string Fixture(string name) => AmiActors.Testing.CapturedFixtures.Fixture(name);
 
 }
 

@@ -3,7 +3,7 @@ using AmiActors.Protocol;
 
 namespace AmiActors.Generators.Tests;
 
-/// <summary>Locates the shared fixtures and reads the catalog the generator was fed.</summary>
+/// <summary>Locates the captured fixtures and reads the catalog the generator was fed.</summary>
 internal static class Shared
 {
     private static readonly Lazy<JsonDocument> s_catalog = new(() =>
@@ -11,7 +11,7 @@ internal static class Shared
 
     public static JsonElement Catalog => s_catalog.Value.RootElement;
 
-    public static string Fixture(string name) => AmiActors.Testing.SharedFixtures.Fixture(name);
+    public static string Fixture(string name) => AmiActors.Testing.CapturedFixtures.Fixture(name);
 
     public static List<AmiMessage> Decode(string fixture) =>
         AmiStreamDecoder.Decode(File.ReadAllBytes(Fixture(fixture)));

@@ -3,10 +3,10 @@ using AmiActors.Protocol;
 
 namespace AmiActors.Protocol.Tests;
 
-/// <summary>Locates the shared fixtures and feeds bytes to parsers in chosen chunkings.</summary>
+/// <summary>Locates the captured fixtures and feeds bytes to parsers in chosen chunkings.</summary>
 internal static class Fixtures
 {
-    public static string Directory => Path.Combine(AmiActors.Testing.SharedFixtures.Root, "fixtures", "asterisk-22");
+    public static string Directory => AmiActors.Testing.CapturedFixtures.Directory;
 
     public static byte[] Bytes(string name) => File.ReadAllBytes(Path.Combine(Directory, name));
 

@@ -8,7 +8,7 @@ namespace AmiActors.TestKit.Tests;
 
 internal static class Fixtures
 {
-    public static string Path(string name) => AmiActors.Testing.SharedFixtures.Fixture(name);
+    public static string Path(string name) => AmiActors.Testing.CapturedFixtures.Fixture(name);
 
     public static byte[] Bytes(string name) => File.ReadAllBytes(Path(name));
 
