@@ -137,8 +137,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         // Do not reconnect at once after a bug: wait a backoff that grows with consecutive crashes.
         var delay = Backoff(_history.Crashes);
-        SetState(AmiConnectionState.Reconnecting, $"restarted after an internal error; reconnecting in {delay.TotalMilliseconds:0} ms");
+        // Timers are armed before a state is published: whoever reacts to the state (a virtual-time test) finds them set.
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+        SetState(AmiConnectionState.Reconnecting, $"restarted after an internal error; reconnecting in {delay.TotalMilliseconds:0} ms");
     }
 
     protected override void PostStop()
@@ -189,8 +190,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 if (Sender.Equals(_transport))
                 {
                     _writer = connected.Writer;
-                    SetState(AmiConnectionState.AwaitingBanner, null);
                     StartStage("banner", _settings.BannerTimeout);
+                    SetState(AmiConnectionState.AwaitingBanner, null);
                 }
                 break;
             case AmiTransport.Closed closed:
@@ -257,17 +258,17 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         var timeout = _server.ConnectTimeout ?? _settings.ConnectTimeout;
         var options = new AmiTransport.Options(_server.Host, _server.Port, timeout, _server.UseTls, _server.TlsServerName, _server.AcceptInvalidCertificate);
         _transport = Context.ActorOf(AmiTransport.Props(options), "transport-" + _incarnation);
-        SetState(AmiConnectionState.Connecting, null);
         // The transport has its own connect timeout; this one also covers a TLS handshake that never ends.
         StartStage("connect", timeout + TimeSpan.FromSeconds(1));
+        SetState(AmiConnectionState.Connecting, null);
     }
 
     private void StartStage(string stage, TimeSpan after) => Timers.StartSingleTimer(StageKey, new StageTimeout(stage, after), after);
 
     private void BeginLogin()
     {
-        SetState(AmiConnectionState.Authenticating, null);
         StartStage("login", _server.LoginTimeout ?? _settings.LoginTimeout);
+        SetState(AmiConnectionState.Authenticating, null);
         if (_server.AuthType == AmiAuthType.Md5)
         {
             _challengeId = _idPrefix + "c";
@@ -304,13 +305,13 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         Timers.Cancel(StageKey);
         _loginId = null;
         _authFailure = null;
-        SetState(AmiConnectionState.Connected, null);
         Timers.StartSingleTimer(StableKey, StableTick.Instance, _settings.ResetAfter);
         _lastReceive = Now;
         if (_settings.HeartbeatInterval is { } interval)
         {
             Timers.StartSingleTimer(HeartbeatKey, HeartbeatTick.Instance, interval);
         }
+        SetState(AmiConnectionState.Connected, null);
         FlushBuffered();
     }
 
@@ -329,8 +330,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         var delay = Max(_settings.AuthenticationFailureBackoff, Backoff(_attempts));
-        SetState(AmiConnectionState.AuthenticationFailed, $"{reason}; next attempt in {delay.TotalMilliseconds:0} ms");
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+        SetState(AmiConnectionState.AuthenticationFailed, $"{reason}; next attempt in {delay.TotalMilliseconds:0} ms");
     }
 
     // The connection is gone (closed, timed out, dead, corrupt): fail what is in flight, then reconnect after a backoff.
@@ -354,8 +355,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         var delay = Backoff(_attempts);
         _log.Info("AMI server '{0}': {1}; reconnecting in {2} ms", _server.Id, reason, (int)delay.TotalMilliseconds);
-        SetState(AmiConnectionState.Reconnecting, reason);
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+        SetState(AmiConnectionState.Reconnecting, reason);
     }
 
     private bool GiveUp(string reason)
@@ -446,8 +447,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         _pingId = _idPrefix + "h" + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        WriteInternal(new AmiAction("Ping"), _pingId);
+        // Armed before the Ping leaves: whoever sees the Ping arrive (a virtual-time test) finds the timeout set.
         Timers.StartSingleTimer(HeartbeatTimeoutKey, HeartbeatTimeout.Instance, _settings.HeartbeatTimeout);
+        WriteInternal(new AmiAction("Ping"), _pingId);
     }
 
     private void OnHeartbeatReply()
