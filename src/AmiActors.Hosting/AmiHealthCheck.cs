@@ -3,8 +3,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace AmiActors.Hosting;
 
 /// <summary>
-/// Health of one AMI server (or of all of them): healthy when logged in, degraded while connecting or reconnecting,
-/// unhealthy when the credentials were rejected, the connection stopped, or the server is unknown.
+/// Health of one AMI server (or of all of them): healthy when logged in, degraded while connecting or reconnecting (and, for
+/// the check of all servers, when no server is configured), unhealthy when the credentials were rejected, the connection
+/// stopped, or the server is unknown.
 /// </summary>
 public sealed class AmiHealthCheck : IHealthCheck
 {
@@ -38,7 +39,7 @@ public sealed class AmiHealthCheck : IHealthCheck
                 : Evaluate([server], context.Registration.FailureStatus);
         }
         return servers.Count == 0
-            ? HealthCheckResult.Healthy("No AMI server is configured.")
+            ? HealthCheckResult.Degraded("no AMI server configured")
             : Evaluate(servers, context.Registration.FailureStatus);
     }
 

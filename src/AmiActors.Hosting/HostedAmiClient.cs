@@ -66,7 +66,7 @@ internal sealed class HostedAmiClient : IAmiClient
     public async Task UnsubscribeAsync(IActorRef subscriber, string? serverId = null, params string[] eventNames) =>
         await (await Inner(default).ConfigureAwait(false)).UnsubscribeAsync(subscriber, serverId, eventNames).ConfigureAwait(false);
 
-    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
+    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
         IsStarted
             ? _ready.Task.Result.Events(serverId, eventNames, bufferSize, overflowStrategy)
             : Source.FromTask(_ready.Task).ConcatMany(c => c.Events(serverId, eventNames, bufferSize, overflowStrategy));

@@ -123,10 +123,17 @@ public sealed class AmiClient : IAmiClient
     }
 
     /// <inheritdoc />
-    /// <remarks>A <paramref name="bufferSize"/> of 0 or less uses <c>ami.events.stream-buffer-size</c>.</remarks>
-    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
+    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
+        Events(serverId, eventNames, bufferSize, overflowStrategy, onSubscribed: null);
+
+    /// <summary>
+    /// <see cref="Events(string?, IReadOnlyList{string}?, int, OverflowStrategy)"/>, calling <paramref name="onSubscribed"/> (on the
+    /// stream's own thread) once the event router has registered the materialized stream: every event read after that reaches it.
+    /// </summary>
+    internal Source<AmiEventReceived, NotUsed> Events(string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflowStrategy, Action? onSubscribed)
     {
-        if (bufferSize <= 0)
+        ArgumentOutOfRangeException.ThrowIfNegative(bufferSize);
+        if (bufferSize == 0)
         {
             bufferSize = Settings.StreamBufferSize;
         }
@@ -134,7 +141,7 @@ public sealed class AmiClient : IAmiClient
         {
             throw new ArgumentException("Backpressure cannot apply to AMI events: the socket is never stalled. Choose a drop strategy or Fail.", nameof(overflowStrategy));
         }
-        return Source.FromGraph(new AmiEventSource(Manager, AmiEventDrops.Get(_system), serverId, eventNames, bufferSize, overflowStrategy));
+        return Source.FromGraph(new AmiEventSource(Manager, AmiEventDrops.Get(_system), serverId, eventNames, bufferSize, overflowStrategy, onSubscribed));
     }
 
     /// <inheritdoc />
@@ -168,9 +175,10 @@ public sealed class AmiClient : IAmiClient
 /// A source of events: subscribes its stage actor to the router when materialized, buffers up to <c>bufferSize</c> events with the
 /// given overflow strategy (drops counted per server) and unsubscribes when the stream ends.
 /// </summary>
-internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflow)
+internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflow, Action? onSubscribed = null)
     : GraphStage<SourceShape<AmiEventReceived>>
 {
+    private readonly Action? _onSubscribed = onSubscribed;
     private readonly IActorRef _managerRef = manager;
     private readonly AmiEventDrops _drops = drops;
     private readonly string? _serverId = serverId;
@@ -222,6 +230,10 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
         {
             if (args.Message is not AmiEventReceived e)
             {
+                if (args.Message is AmiManager.Subscribed)
+                {
+                    _stage._onSubscribed?.Invoke();
+                }
                 return;
             }
             if (IsAvailable(_stage._out) && _buffer.Count == 0)

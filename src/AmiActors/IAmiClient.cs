@@ -34,10 +34,12 @@ public interface IAmiClient
 
     /// <summary>
     /// A source of events from one server (null: all) filtered by name (null or empty: all), with a bounded buffer of
-    /// <paramref name="bufferSize"/> and the given overflow policy (default: drop the oldest, counted in the server's drop counter).
-    /// Each materialization is an independent subscription that ends when the stream is cancelled.
+    /// <paramref name="bufferSize"/> events (0: <c>ami.events.stream-buffer-size</c>, 1024 by default) and the given overflow
+    /// policy (default: drop the oldest, counted in the server's drop counter; <see cref="OverflowStrategy.Backpressure"/> is
+    /// refused because it would stall the socket). Each materialization is an independent subscription that ends when the stream
+    /// is cancelled.
     /// </summary>
-    Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead);
+    Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead);
 
     /// <summary>Adds a server at run time and connects to it.</summary>
     Task AddServerAsync(AmiServerDefinition server, CancellationToken cancellationToken = default);

@@ -160,4 +160,35 @@ public class HostingTests : IAsyncLifetime
             await host.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task With_no_server_configured_the_health_check_is_degraded_until_one_is_added()
+    {
+        using var host = BuildHost((services, configuration) => services.AddAmiActors(configuration, "hosting-test-4"));
+        await host.StartAsync();
+        try
+        {
+            var health = host.Services.GetRequiredService<HealthCheckService>();
+            var report = await health.CheckHealthAsync();
+            var entry = Assert.Single(report.Entries);
+            Assert.Equal("ami", entry.Key);
+            Assert.Equal(HealthStatus.Degraded, entry.Value.Status);
+            Assert.Equal("no AMI server configured", entry.Value.Description);
+
+            // The same check covers servers added at run time.
+            var client = host.Services.GetRequiredService<IAmiClient>();
+            await client.AddServerAsync(new AmiServerDefinition("pbx1", "127.0.0.1", _server.Port, "admin", "amp111"));
+            var deadline = DateTime.UtcNow + Patience;
+            while ((report = await health.CheckHealthAsync()).Status != HealthStatus.Healthy && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+            Assert.Equal(HealthStatus.Healthy, report.Status);
+            Assert.Equal("pbx1: Connected", report.Entries["ami"].Description);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
 }

@@ -78,19 +78,22 @@ public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
     }
 
     [Fact]
-    public async Task A_slow_stream_drops_events_and_counts_them_without_slowing_the_connection()
+    public async Task A_slow_stream_drops_the_oldest_events_and_counts_them_without_slowing_the_connection()
     {
         var server = await StartServerAsync();
         var client = await StartClientAsync(FastSettings(Definition(server)));
         var materializer = Sys.Materializer();
         var gate = new TaskCompletionSource();
-        var subscribed = CreateTestProbe();
-        Sys.EventStream.Subscribe(subscribed.Ref, typeof(AmiEventReceived));
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var published = CreateTestProbe();
+        Sys.EventStream.Subscribe(published.Ref, typeof(AmiEventReceived));
 
-        var done = client.Events("pbx1", bufferSize: 4)
+        // The first event waits at the gate; behind it the stream holds 4 and drops the oldest of the rest.
+        var delivered = client.Events("pbx1", null, 4, OverflowStrategy.DropHead, () => subscribed.TrySetResult())
             .SelectAsync(1, async e => { await gate.Task; return e; })
-            .RunWith(Sink.Ignore<AmiEventReceived>(), materializer);
-        await Task.Delay(300); // let the stream subscribe
+            .Take(5)
+            .RunWith(Sink.Seq<AmiEventReceived>(), materializer);
+        await subscribed.Task.WaitAsync(Long);
         var session = Assert.Single(server.Sessions);
         for (int i = 0; i < 50; i++)
         {
@@ -99,16 +102,49 @@ public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
         // All 50 still reach the EventStream: the socket was drained.
         for (int i = 0; i < 50; i++)
         {
-            await NextEvent(subscribed, e => e.EventName == "UserEvent");
+            await NextEvent(published, e => e.EventName == "UserEvent");
         }
 
         await AwaitAssertAsync(async () =>
         {
             var status = Assert.Single(await client.GetServersAsync());
-            Assert.True(status.EventsDropped >= 40, $"dropped {status.EventsDropped}");
+            Assert.Equal(45, status.EventsDropped);
         }, Long);
         gate.SetResult();
+        var names = (await delivered.WaitAsync(Long)).Select(e => e.Event.Get("UserEvent")).ToArray();
+        Assert.Equal(new[] { "n0", "n46", "n47", "n48", "n49" }, names);
         Assert.True((await client.SendAsync("pbx1", Ping)).IsSuccess);
+    }
+
+    [Fact]
+    public async Task A_stream_without_a_buffer_size_uses_the_configured_stream_buffer_size()
+    {
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)) with { StreamBufferSize = 3 });
+        var gate = new TaskCompletionSource();
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var done = client.Events("pbx1", null, 0, OverflowStrategy.Fail, () => subscribed.TrySetResult())
+            .SelectAsync(1, async e => { await gate.Task; return e; })
+            .RunWith(Sink.Ignore<AmiEventReceived>(), Sys.Materializer());
+        await subscribed.Task.WaitAsync(Long);
+        var session = Assert.Single(server.Sessions);
+        // One event at the gate, three in the buffer, the fifth overflows it.
+        for (int i = 0; i < 5; i++)
+        {
+            await session.SendEventAsync(("Event", "UserEvent"), ("UserEvent", "n" + i));
+        }
+
+        var overflow = await Assert.ThrowsAsync<BufferOverflowException>(() => done.WaitAsync(Long));
+        Assert.Contains("buffer of 3 events", overflow.Message);
+        gate.SetResult();
+    }
+
+    [Fact]
+    public void A_negative_stream_buffer_size_is_refused()
+    {
+        var client = AmiClient.Start(Sys, FastSettings());
+        Assert.Throws<ArgumentOutOfRangeException>(() => client.Events("pbx1", bufferSize: -1));
     }
 
     [Fact]

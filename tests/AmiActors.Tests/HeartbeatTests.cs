@@ -20,7 +20,7 @@ public class HeartbeatTests(ITestOutputHelper output)
             HeartbeatInterval = TimeSpan.FromSeconds(30),
             HeartbeatTimeout = TimeSpan.FromSeconds(10),
         };
-        await StartClientAsync(settings);
+        var client = await StartClientAsync(settings);
         var states = CreateTestProbe();
         Sys.EventStream.Subscribe(states.Ref, typeof(ConnectionStateChanged));
         var session = Assert.Single(server.Sessions);
@@ -28,6 +28,9 @@ public class HeartbeatTests(ITestOutputHelper output)
         // Idle for the interval: a Ping goes out.
         Scheduler.Advance(TimeSpan.FromSeconds(30));
         await session.WaitForActionAsync("Ping", timeout: Long);
+        // A reply that follows the heartbeat's on the same socket proves the client has handled the heartbeat's reply
+        // (and armed the next interval) before the clock moves again.
+        Assert.True((await client.SendAsync("pbx1", new AmiAction("Getvar", ("Variable", "AMI_TEST")))).IsSuccess);
         await states.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
 
         // Answered: the connection stays. Next interval, the server has gone silent.

@@ -138,8 +138,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         // Do not reconnect at once after a bug: wait a backoff that grows with consecutive crashes.
         var delay = _backoff.For(_history.Crashes);
-        SetState(AmiConnectionState.Reconnecting, $"restarted after an internal error; reconnecting in {delay.TotalMilliseconds:0} ms");
+        // Timers are armed before a state is published: whoever reacts to the state (a virtual-time test) finds them set.
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+        SetState(AmiConnectionState.Reconnecting, $"restarted after an internal error; reconnecting in {delay.TotalMilliseconds:0} ms");
     }
 
     // Correlation actors still running when this actor stops are stopped with it and fail their own askers.
@@ -187,8 +188,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 if (Sender.Equals(_transport))
                 {
                     _outbound.Attach(connected.Writer);
-                    SetState(AmiConnectionState.AwaitingBanner, null);
                     StartStage("banner", _settings.BannerTimeout);
+                    SetState(AmiConnectionState.AwaitingBanner, null);
                 }
                 break;
             case AmiTransport.Closed closed:
@@ -258,17 +259,17 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         var timeout = _server.ConnectTimeout ?? _settings.ConnectTimeout;
         var options = new AmiTransport.Options(_server.Host, _server.Port, timeout, _server.UseTls, _server.TlsServerName, _server.AcceptInvalidCertificate);
         _transport = Context.ActorOf(AmiTransport.Props(options), "transport-" + _incarnation);
-        SetState(AmiConnectionState.Connecting, null);
         // The transport has its own connect timeout; this one also covers a TLS handshake that never ends.
         StartStage("connect", timeout + TimeSpan.FromSeconds(1));
+        SetState(AmiConnectionState.Connecting, null);
     }
 
     private void StartStage(string stage, TimeSpan after) => Timers.StartSingleTimer(StageKey, new StageTimeout(stage, after), after);
 
     private void BeginLogin()
     {
-        SetState(AmiConnectionState.Authenticating, null);
         StartStage("login", _server.LoginTimeout ?? _settings.LoginTimeout);
+        SetState(AmiConnectionState.Authenticating, null);
         _login.Start(_idPrefix, _outbound);
     }
 
@@ -276,13 +277,13 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         Timers.Cancel(StageKey);
         _authFailure = null;
-        SetState(AmiConnectionState.Connected, null);
         Timers.StartSingleTimer(StableKey, StableTick.Instance, _settings.ResetAfter);
         _lastReceive = Now;
         if (_settings.HeartbeatInterval is { } interval)
         {
             Timers.StartSingleTimer(HeartbeatKey, HeartbeatTick.Instance, interval);
         }
+        SetState(AmiConnectionState.Connected, null);
         FlushBuffered();
     }
 
@@ -301,8 +302,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         var delay = Max(_settings.AuthenticationFailureBackoff, _backoff.For(_attempts));
-        SetState(AmiConnectionState.AuthenticationFailed, $"{reason}; next attempt in {delay.TotalMilliseconds:0} ms");
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+        SetState(AmiConnectionState.AuthenticationFailed, $"{reason}; next attempt in {delay.TotalMilliseconds:0} ms");
     }
 
     // The connection is gone (closed, timed out, dead, corrupt): fail what is in flight, then reconnect after a backoff.
@@ -326,8 +327,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         var delay = _backoff.For(_attempts);
         _log.Info("AMI server '{0}': {1}; reconnecting in {2} ms", _server.Id, reason, (int)delay.TotalMilliseconds);
-        SetState(AmiConnectionState.Reconnecting, reason);
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+        SetState(AmiConnectionState.Reconnecting, reason);
     }
 
     private bool GiveUp(string reason)
@@ -394,8 +395,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         _pingId = _idPrefix + "h" + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _outbound.Write(new AmiAction("Ping"), _pingId);
+        // Armed before the Ping leaves: whoever sees the Ping arrive (a virtual-time test) finds the timeout set.
         Timers.StartSingleTimer(HeartbeatTimeoutKey, HeartbeatTimeout.Instance, _settings.HeartbeatTimeout);
+        _outbound.Write(new AmiAction("Ping"), _pingId);
     }
 
     private void OnHeartbeatReply()
