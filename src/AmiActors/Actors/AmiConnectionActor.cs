@@ -104,6 +104,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private bool _stopping;
     private IActorRef? _drainReplyTo;
     private string _stopReason = "the connection actor stopped";
+    private Exception? _crash;
 
     public AmiConnectionActor(AmiServerDefinition server, AmiSettings settings, IActorRef router, History history)
     {
@@ -128,8 +129,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     protected override void PreRestart(Exception reason, object message)
     {
         _history.Crashes++;
-        _stopReason = $"internal error in the connection actor ({reason.GetType().Name})";
-        _log.Error(reason, "AMI server '{0}': connection actor failed while handling {1}; restarting with backoff", _server.Id, message?.GetType().Name ?? "?");
+        _crash = reason;
+        _log.Error(reason, "AMI server {ServerId}: connection actor failed while handling {MessageType}; restarting with backoff (crash {Crashes} in a row)",
+            _server.Id, message?.GetType().Name ?? "?", _history.Crashes);
         base.PreRestart(reason, message);
     }
 
@@ -146,11 +148,15 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         // Children (correlation actors) die with this actor: answer their askers here so no one waits for nothing.
         foreach (var p in _pending.Values)
         {
-            p.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_server.Id, p.ActionName, _stopReason)));
+            p.Asker.Tell(new Status.Failure(Stopped(p.ActionName)));
         }
         _pending.Clear();
-        FailBuffered(b => new AmiConnectionLostException(_server.Id, b.Action.Name, _stopReason));
+        FailBuffered(b => Stopped(b.Action.Name));
     }
+
+    private AmiConnectionLostException Stopped(string actionName) => _crash is null
+        ? new AmiConnectionLostException(_server.Id, actionName, _stopReason)
+        : new AmiConnectionCrashedException(_server.Id, actionName, _crash.GetType().Name);
 
     protected override void OnReceive(object message)
     {
@@ -318,7 +324,6 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         _authFailure = serverMessage ?? "no message";
         var reason = $"the server rejected the login of user '{_server.Username}': {_authFailure}";
-        _log.Warning("AMI server '{0}': {1}", _server.Id, reason);
         FailBuffered(b => new AmiAuthenticationException(_server.Id, _server.Username, _authFailure));
         CloseTransport(abort: true);
         FailPending(reason);
@@ -353,8 +358,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         var delay = Backoff(_attempts);
-        _log.Info("AMI server '{0}': {1}; reconnecting in {2} ms", _server.Id, reason, (int)delay.TotalMilliseconds);
-        SetState(AmiConnectionState.Reconnecting, reason);
+        SetState(AmiConnectionState.Reconnecting, $"{reason}; reconnecting in {delay.TotalMilliseconds:0} ms");
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
     }
 
@@ -478,7 +482,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 }
                 if (status == AmiReadStatus.Error)
                 {
-                    _log.Error("AMI server '{0}': {1}; resetting the connection", _server.Id, error);
+                    _log.Error("AMI server {ServerId}: {ProtocolError}; resetting the connection", _server.Id, error);
                     RouteBatch(ref events);
                     LoseConnection($"protocol error: {error.Code}");
                     return;
@@ -532,7 +536,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         string? actionId = message.ActionId;
         if (actionId is null)
         {
-            _log.Debug("AMI server '{0}': {1} without ActionID ignored", _server.Id, message);
+            _log.Debug("AMI server {ServerId}: {Frame} without ActionID ignored", _server.Id, message);
             return;
         }
         if (_pending.TryGetValue(actionId, out var pending))
@@ -573,7 +577,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         else
         {
-            _log.Debug("AMI server '{0}': late or unknown reply for ActionID {1} dropped", _server.Id, actionId);
+            _log.Debug("AMI server {ServerId}: late or unknown reply for ActionID {ActionId} dropped", _server.Id, actionId);
         }
     }
 

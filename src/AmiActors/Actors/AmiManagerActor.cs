@@ -52,7 +52,7 @@ internal sealed class AmiManagerActor : UntypedActor
     public static Props Props(AmiSettings settings) => Akka.Actor.Props.Create(() => new AmiManagerActor(settings));
 
     // One for one, Restart, never give up (an exception in either child is a bug, and the system must keep serving):
-    // - a connection actor fails its askers at once (PreRestart -> PostStop: AmiConnectionLostException), then waits a backoff
+    // - a connection actor fails its askers at once (PreRestart -> PostStop: AmiConnectionCrashedException), then waits a backoff
     //   that grows with consecutive crashes before reconnecting (PostRestart); the other servers are not touched.
     // - the event router keeps every subscription (they live in _subscriptions, handed to each incarnation) and counts the
     //   batch it failed on as dropped; the events queued behind it are routed by the new incarnation.
