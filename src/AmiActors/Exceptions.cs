@@ -36,7 +36,7 @@ public sealed class AmiActionTimeoutException(string serverId, string actionName
 }
 
 /// <summary>The connection dropped while the action was in flight (it may or may not have been executed by the server).</summary>
-public sealed class AmiConnectionLostException(string serverId, string actionName, string reason)
+public class AmiConnectionLostException(string serverId, string actionName, string reason)
     : AmiException($"Connection to AMI server '{serverId}' lost while action {actionName} was in flight: {reason}.")
 {
     /// <summary>The server.</summary>
@@ -45,6 +45,18 @@ public sealed class AmiConnectionLostException(string serverId, string actionNam
     public string ActionName { get; } = actionName;
     /// <summary>Why the connection was lost.</summary>
     public string Reason { get; } = reason;
+}
+
+/// <summary>
+/// The server's connection actor failed with an internal error (a bug) while the action was in flight or buffered: the
+/// connection was reset and is re-established after a backoff; the action may or may not have been executed. A kind of
+/// <see cref="AmiConnectionLostException"/>, so code that handles a lost connection handles this too.
+/// </summary>
+public sealed class AmiConnectionCrashedException(string serverId, string actionName, string errorType)
+    : AmiConnectionLostException(serverId, actionName, $"internal error in the connection actor ({errorType}); the connection is reset and restarted after a backoff")
+{
+    /// <summary>The type name of the exception that failed the connection actor (its message is logged, not carried here).</summary>
+    public string ErrorType { get; } = errorType;
 }
 
 /// <summary>The action could not be sent now: the server is not connected and buffering is off (or the buffer timed out), or the connection is stopping.</summary>

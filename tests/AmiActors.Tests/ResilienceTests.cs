@@ -130,7 +130,9 @@ public class ResilienceTests(ITestOutputHelper output) : RuntimeTestBase(output)
         var connection = await Sys.ActorSelection("/user/ami/connection-a-1").ResolveOne(Long);
         connection.Tell(new AmiActors.Actors.AmiConnectionActor.InjectFailure("simulated bug"));
 
-        await Assert.ThrowsAsync<AmiConnectionLostException>(() => pending.WaitAsync(Long));
+        var crashed = await Assert.ThrowsAsync<AmiConnectionCrashedException>(() => pending.WaitAsync(Long));
+        Assert.Equal("InvalidOperationException", crashed.ErrorType);
+        Assert.DoesNotContain("simulated bug", crashed.Message);
         a.Faults.ResumeAnswering();
         await WaitForStateAsync(client, "a", AmiConnectionState.Connected);
         Assert.True((await client.SendAsync("a", new AmiAction("Ping"))).IsSuccess);

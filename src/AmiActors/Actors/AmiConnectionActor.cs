@@ -97,6 +97,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     // before this actor stops.
     private bool _finishing;
     private IActorRef? _closingTransport;
+    private Exception? _crash;
 
     public AmiConnectionActor(AmiServerDefinition server, AmiSettings settings, IActorRef router, History history)
     {
@@ -124,8 +125,10 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     protected override void PreRestart(Exception reason, object message)
     {
         _history.Crashes++;
+        _crash = reason;
         _stopReason = $"internal error in the connection actor ({reason.GetType().Name})";
-        _log.Error(reason, "AMI server '{0}': connection actor failed while handling {1}; restarting with backoff", _server.Id, message?.GetType().Name ?? "?");
+        _log.Error(reason, "AMI server {ServerId}: connection actor failed while handling {MessageType}; restarting with backoff (crash {Crashes} in a row)",
+            _server.Id, message?.GetType().Name ?? "?", _history.Crashes);
         // Not the default (stop every child): the correlation actors answer their askers with the reason, then stop on their own;
         // the transport goes with this incarnation.
         FailPending(_stopReason);
@@ -146,7 +149,11 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     }
 
     // Correlation actors still running when this actor stops are stopped with it and fail their own askers.
-    protected override void PostStop() => FailBuffered(b => new AmiConnectionLostException(_server.Id, b.Action.Name, _stopReason));
+    protected override void PostStop() => FailBuffered(b => Stopped(b.Action.Name));
+
+    private AmiConnectionLostException Stopped(string actionName) => _crash is null
+        ? new AmiConnectionLostException(_server.Id, actionName, _stopReason)
+        : new AmiConnectionCrashedException(_server.Id, actionName, _crash.GetType().Name);
 
     protected override void OnReceive(object message)
     {
@@ -300,7 +307,6 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         _authFailure = serverMessage ?? "no message";
         var reason = $"the server rejected the login of user '{_server.Username}': {_authFailure}";
-        _log.Warning("AMI server '{0}': {1}", _server.Id, reason);
         FailBuffered(b => new AmiAuthenticationException(_server.Id, _server.Username, _authFailure));
         CloseTransport(abort: true);
         FailPending(reason);
@@ -335,9 +341,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         var delay = _backoff.For(_attempts);
-        _log.Info("AMI server '{0}': {1}; reconnecting in {2} ms", _server.Id, reason, (int)delay.TotalMilliseconds);
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
-        SetState(AmiConnectionState.Reconnecting, reason);
+        SetState(AmiConnectionState.Reconnecting, $"{reason}; reconnecting in {delay.TotalMilliseconds:0} ms");
     }
 
     private bool GiveUp(string reason)
@@ -376,7 +381,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         {
             return;
         }
-        _correlations.ReleaseAll(new AmiCorrelationActor.ConnectionLost(reason));
+        _correlations.ReleaseAll(new AmiCorrelationActor.ConnectionLost(reason, _crash?.GetType().Name));
         Timers.Cancel(ActionTimeoutKey);
     }
 
@@ -443,7 +448,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 }
                 if (status == AmiReadStatus.Error)
                 {
-                    _log.Error("AMI server '{0}': {1}; resetting the connection", _server.Id, error);
+                    _log.Error("AMI server {ServerId}: {ProtocolError}; resetting the connection", _server.Id, error);
                     RouteBatch(ref events);
                     LoseConnection($"protocol error: {error.Code}");
                     return;
@@ -490,7 +495,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         string? actionId = message.ActionId;
         if (actionId is null)
         {
-            _log.Debug("AMI server '{0}': {1} without ActionID ignored", _server.Id, message);
+            _log.Debug("AMI server {ServerId}: {Frame} without ActionID ignored", _server.Id, message);
             return;
         }
         if (_correlations.TryGetValue(actionId, out var correlation))
@@ -519,7 +524,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         else
         {
-            _log.Debug("AMI server '{0}': late or unknown reply for ActionID {1} dropped", _server.Id, actionId);
+            _log.Debug("AMI server {ServerId}: late or unknown reply for ActionID {ActionId} dropped", _server.Id, actionId);
         }
     }
 

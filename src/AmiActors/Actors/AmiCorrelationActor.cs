@@ -18,8 +18,11 @@ internal sealed class AmiCorrelationActor : UntypedActor
         public override string ToString() => $"Request({ServerId}, {ActionName}, {ActionId})";
     }
 
-    /// <summary>The connection is gone (or stopping): fail the asker with <see cref="AmiConnectionLostException"/>.</summary>
-    public sealed record ConnectionLost(string Reason);
+    /// <summary>
+    /// The connection is gone (or stopping): fail the asker with <see cref="AmiConnectionLostException"/>, or with
+    /// <see cref="AmiConnectionCrashedException"/> when <see cref="CrashType"/> names the error that failed the connection actor.
+    /// </summary>
+    public sealed record ConnectionLost(string Reason, string? CrashType = null);
 
     /// <summary>The connection's deadline list says the deadline <see cref="At"/> of this action has passed.</summary>
     public sealed record DeadlinePassed(DateTimeOffset At);
@@ -71,7 +74,9 @@ internal sealed class AmiCorrelationActor : UntypedActor
                 OnDeadline(passed.At);
                 break;
             case ConnectionLost lost:
-                Fail(new AmiConnectionLostException(_request.ServerId, _request.ActionName, lost.Reason));
+                Fail(lost.CrashType is null
+                    ? new AmiConnectionLostException(_request.ServerId, _request.ActionName, lost.Reason)
+                    : new AmiConnectionCrashedException(_request.ServerId, _request.ActionName, lost.CrashType));
                 break;
             default:
                 Unhandled(message);
