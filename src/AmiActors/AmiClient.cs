@@ -124,7 +124,7 @@ public sealed class AmiClient : IAmiClient
 
     /// <inheritdoc />
     /// <remarks>A <paramref name="bufferSize"/> of 0 or less uses <c>ami.events.stream-buffer-size</c>.</remarks>
-    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
+    public Source<AmiEventReceived, Task> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
     {
         if (bufferSize <= 0)
         {
@@ -166,10 +166,12 @@ public sealed class AmiClient : IAmiClient
 
 /// <summary>
 /// A source of events: subscribes its stage actor to the router when materialized, buffers up to <c>bufferSize</c> events with the
-/// given overflow strategy (drops counted per server) and unsubscribes when the stream ends.
+/// given overflow strategy (drops counted per server) and unsubscribes when the stream ends. Its materialized value completes
+/// when the router has confirmed the subscription (every event routed from then on reaches the stream), and is cancelled when
+/// the stream stops first.
 /// </summary>
 internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflow)
-    : GraphStage<SourceShape<AmiEventReceived>>
+    : GraphStageWithMaterializedValue<SourceShape<AmiEventReceived>, Task>
 {
     private readonly IActorRef _managerRef = manager;
     private readonly AmiEventDrops _drops = drops;
@@ -182,17 +184,23 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
     public override SourceShape<AmiEventReceived> Shape => new(_out);
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new LogicAndMaterializedValue<Task>(new Logic(this, live), live.Task);
+    }
 
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly AmiEventSource _stage;
+        private readonly TaskCompletionSource _live;
         private readonly Queue<AmiEventReceived> _buffer = new();
         private IActorRef? _self;
 
-        public Logic(AmiEventSource stage) : base(stage.Shape)
+        public Logic(AmiEventSource stage, TaskCompletionSource live) : base(stage.Shape)
         {
             _stage = stage;
+            _live = live;
             SetHandler(stage._out, this);
         }
 
@@ -204,6 +212,8 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
         public override void PostStop()
         {
+            // Cancelled rather than failed: nobody has to observe it.
+            _live.TrySetCanceled();
             if (_self is not null)
             {
                 _stage._managerRef.Tell(new AmiManager.Unsubscribe(_self, _stage._serverId, null), ActorRefs.NoSender);
@@ -220,6 +230,11 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
         private void OnMessage((IActorRef Sender, object Message) args)
         {
+            if (args.Message is AmiManager.Subscribed)
+            {
+                _live.TrySetResult();
+                return;
+            }
             if (args.Message is not AmiEventReceived e)
             {
                 return;

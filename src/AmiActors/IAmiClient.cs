@@ -35,9 +35,12 @@ public interface IAmiClient
     /// <summary>
     /// A source of events from one server (null: all) filtered by name (null or empty: all), with a bounded buffer of
     /// <paramref name="bufferSize"/> and the given overflow policy (default: drop the oldest, counted in the server's drop counter).
-    /// Each materialization is an independent subscription that ends when the stream is cancelled.
+    /// Each materialization is an independent subscription that ends when the stream is cancelled. The materialized
+    /// <see cref="Task"/> completes once the subscription is live: every event the server sends from then on reaches the stream,
+    /// so an action whose events you want to see is sent after awaiting it. It is cancelled when the stream stops before.
+    /// The source never completes on its own: stop it with a kill switch, a <c>Take</c> or a <c>TakeWhile</c>.
     /// </summary>
-    Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead);
+    Source<AmiEventReceived, Task> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead);
 
     /// <summary>Adds a server at run time and connects to it.</summary>
     Task AddServerAsync(AmiServerDefinition server, CancellationToken cancellationToken = default);
