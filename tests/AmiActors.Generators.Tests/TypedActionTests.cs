@@ -55,8 +55,8 @@ public class TypedActionTests
         {
             Context = "test",
             Exten = "100",
-            Priority = "1",
-            Timeout = 45000,
+            Priority = 1,
+            Timeout = TimeSpan.FromSeconds(45),
             Async = true,
             EarlyMedia = false,
             Variables = new Dictionary<string, string> { ["CAMPAIGN"] = "spring", ["LEAD_ID"] = "42" },
