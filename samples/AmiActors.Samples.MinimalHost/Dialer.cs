@@ -44,18 +44,7 @@ public sealed class Dialer(
             log.LogInformation("CoreShowChannel: {Channel} {State} {Context},{Exten},{Priority}", c.Channel, c.ChannelStateDesc, c.Context, c.Exten, c.Priority);
         }
 
-        // Watch for the hangups of our calls, and hang them up only once the stream is live: it will see every one.
-        var (live, hungUp) = ami.Events<HangupEvent>(server)
-            .Where(h => channels.Contains(h.Channel!))
-            .Take(channels.Count)
-            .ToMaterialized(Sink.Seq<HangupEvent>(), Keep.Both)
-            .Run(system.Materializer());
-        await live;
-        foreach (var channel in channels)
-        {
-            await ami.SendAsync(server, new HangupAction(channel), cancellationToken: stoppingToken);
-        }
-        var hangups = await hungUp.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken);
+        var hangups = channels.Count == 0 ? [] : await HangUpAsync(server, channels, stoppingToken);
         log.LogInformation("Hung up {Count} calls: {Causes}", hangups.Count, string.Join(", ", hangups.Select(h => h.CauseTxt)));
 
         var stats = await callTracker.ActorRef.Ask<CallStats>(GetCallStats.Instance, TimeSpan.FromSeconds(5), stoppingToken);
@@ -66,6 +55,22 @@ public sealed class Dialer(
         {
             lifetime.StopApplication();
         }
+    }
+
+    private async Task<IReadOnlyList<HangupEvent>> HangUpAsync(string server, List<string> channels, CancellationToken ct)
+    {
+        // Watch for the hangups of our calls, and hang them up only once the stream is live: it will see every one.
+        var (live, hungUp) = ami.Events<HangupEvent>(server)
+            .Where(h => channels.Contains(h.Channel!))
+            .Take(channels.Count)
+            .ToMaterialized(Sink.Seq<HangupEvent>(), Keep.Both)
+            .Run(system.Materializer());
+        await live;
+        foreach (var channel in channels)
+        {
+            await ami.SendAsync(server, new HangupAction(channel), cancellationToken: ct);
+        }
+        return await hungUp.WaitAsync(TimeSpan.FromSeconds(30), ct);
     }
 
     private async Task<OriginateResponseEvent?> OriginateAsync(string server, IConfiguration dialer, int call, CancellationToken ct)

@@ -87,7 +87,11 @@ internal sealed class AmiEventRouterActor : UntypedActor
                 break;
             case AmiManager.Unsubscribe u:
                 Unsubscribe(u);
-                Sender.Tell(new AmiManager.Unsubscribed(u.Subscriber));
+                // A stream unsubscribes as it stops, with no sender: no reply, so no dead letter is logged.
+                if (!Sender.IsNobody())
+                {
+                    Sender.Tell(new AmiManager.Unsubscribed(u.Subscriber));
+                }
                 break;
             case Terminated t:
                 if (_byActor.Remove(t.ActorRef))
