@@ -27,7 +27,6 @@ public sealed class QueueWatcher : ReceiveActor
         Receive<Status.Failure>(f => _log.Warning("CoreShowChannels failed: {0}", f.Cause.Message));
         manager.Tell(AmiManager.Subscribe.To<HangupEvent>(Self, "pbx1"));
     }
-
 }
 
 /// <summary>An actor that gets <see cref="IAmiClient"/> from the container (<c>resolver.Props&lt;ChannelCounter&gt;()</c>).</summary>

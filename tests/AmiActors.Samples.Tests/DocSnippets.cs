@@ -14,8 +14,8 @@ public sealed record CodeBlock(string Document, int Line, string Language, IRead
 
 /// <summary>
 /// Keeps documentation code honest: a code block must appear, line for line, in a compiled sample file. Lines are
-/// compared with their surrounding white space trimmed and blank lines ignored, so a block may be indented
-/// differently or show a part of a file, but it cannot differ by a character.
+/// compared with their surrounding white space trimmed, runs of white space folded and blank lines ignored, so a block
+/// may be indented or aligned differently or show a part of a file, but it cannot differ by a character of code.
 /// </summary>
 public static partial class DocSnippets
 {
@@ -50,9 +50,12 @@ public static partial class DocSnippets
         return blocks;
     }
 
-    /// <summary>The lines that are compared: trimmed, blank ones dropped.</summary>
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex WhiteSpace();
+
+    /// <summary>The lines that are compared: trimmed, runs of white space as one space (aligned comments), blank ones dropped.</summary>
     public static List<string> Normalize(IEnumerable<string> lines) =>
-        lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        lines.Select(l => WhiteSpace().Replace(l.Trim(), " ")).Where(l => l.Length > 0).ToList();
 
     /// <summary>
     /// Null when the block stands, line for line, in one of the files; otherwise why not: the longest run of its lines found

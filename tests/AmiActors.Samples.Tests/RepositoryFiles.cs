@@ -29,9 +29,12 @@ internal static class RepositoryFiles
         }
     }
 
+    /// <summary>The folders whose compiled code documentation may show: samples/ and the examples run as tests here.</summary>
+    public static string[] SampleFolders => [Path.Combine(Root, "samples"), Path.Combine(Root, "tests", "AmiActors.Samples.Tests", "Examples")];
+
     /// <summary>The sample sources with one of the extensions (".cs"), outside bin/ and obj/.</summary>
     public static IEnumerable<string> SampleFiles(params string[] extensions) =>
-        Directory.EnumerateFiles(Path.Combine(Root, "samples"), "*", SearchOption.AllDirectories)
+        SampleFolders.SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
             .Where(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
             .Where(f => !Relative(f).Split('/').Any(part => part is "bin" or "obj"))
             .Order(StringComparer.Ordinal);
