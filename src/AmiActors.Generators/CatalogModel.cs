@@ -18,6 +18,8 @@ internal enum ValueKind
     Variables,
     /// <summary>Numbered headers (<c>Cat-000000</c>, <c>UnitAmount(0)</c>): a list written with increasing indexes.</summary>
     Indexed,
+    /// <summary>A duration the server takes in whole milliseconds: a <c>TimeSpan</c> (action parameters only).</summary>
+    Milliseconds,
 }
 
 internal sealed class EnumModel
@@ -51,6 +53,9 @@ internal sealed class ValueModel
     public string? Group;
     public string? Prefix;
     public bool IsSecret;
+
+    /// <summary>For an optional typed action parameter: the name of its string companion, written as is instead (null: none).</summary>
+    public string? RawPropertyName;
 
     /// <summary>For <see cref="ValueKind.Indexed"/>: the name before the index and the index format.</summary>
     public string IndexedBase = "";
@@ -96,6 +101,7 @@ internal sealed class TypeHints
 {
     private readonly Dictionary<string, ValueKind> _event = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ValueKind> _action = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _raw = new(StringComparer.OrdinalIgnoreCase);
 
     public static TypeHints Parse(object? json)
     {
@@ -107,6 +113,14 @@ internal sealed class TypeHints
         var root = json as Dictionary<string, object?> ?? throw new FormatException("the type hints document must be an object");
         Fill(root, "eventFields", hints._event);
         Fill(root, "actionParameters", hints._action);
+        if (root.TryGetValue("rawActionParameters", out var raw) && raw is not null)
+        {
+            var names = raw as List<object?> ?? throw new FormatException("'rawActionParameters' must be an array of 'Action.Parameter' names");
+            foreach (var n in names)
+            {
+                hints._raw.Add(n as string ?? throw new FormatException("'rawActionParameters' must hold strings"));
+            }
+        }
         return hints;
     }
 
@@ -126,7 +140,8 @@ internal sealed class TypeHints
                 "bool" => ValueKind.Boolean,
                 "string" => ValueKind.String,
                 "variables" => ValueKind.Variables,
-                _ => throw new FormatException($"'{section}': unknown kind '{pair.Key}' (int, long, bool, string, variables)"),
+                "milliseconds" when section == "actionParameters" => ValueKind.Milliseconds,
+                _ => throw new FormatException($"'{section}': unknown kind '{pair.Key}' (int, long, bool, string, variables; milliseconds for actions)"),
             };
             var names = pair.Value as List<object?> ?? throw new FormatException($"'{section}.{pair.Key}' must be an array of names");
             foreach (var n in names)
@@ -150,6 +165,9 @@ internal sealed class TypeHints
         }
         return _event.TryGetValue(field, out k) ? k : null;
     }
+
+    /// <summary>True when the typed action parameter "Action.Parameter" also gets a string companion <c>XxxRaw</c>.</summary>
+    public bool HasRaw(string actionName, string parameter) => _raw.Contains(actionName + "." + parameter);
 
     /// <summary>Hint for an action parameter: "Action.Parameter", then "Parameter".</summary>
     public ValueKind? ForActionParameter(string actionName, string parameter)
@@ -308,6 +326,10 @@ internal static class CatalogBuilder
                 }
                 string baseName = v.Kind == ValueKind.Indexed ? v.IndexedBase : pname;
                 v.PropertyName = Reserve(used, v.Kind == ValueKind.Variables ? "Variables" : Naming.Identifier(baseName));
+                if (!v.Required && v.Kind is not (ValueKind.String or ValueKind.Variables or ValueKind.Indexed) && hints.HasRaw(name, pname))
+                {
+                    v.RawPropertyName = Reserve(used, v.PropertyName + "Raw");
+                }
                 am.Parameters.Add(v);
             }
 

@@ -197,6 +197,7 @@ internal static class Emitter
             ValueKind.Enum => p.Enum!.TypeName,
             ValueKind.Variables => "global::System.Collections.Generic.IReadOnlyDictionary<string, string>",
             ValueKind.Indexed => "global::System.Collections.Generic.IReadOnlyList<string?>",
+            ValueKind.Milliseconds => "global::System.TimeSpan",
             _ => "string",
         };
         return nullable ? t + "?" : t;
@@ -289,7 +290,7 @@ internal static class Emitter
         foreach (var p in a.Parameters)
         {
             string name = p.PropertyName;
-            bool valueType = p.Kind is ValueKind.Int32 or ValueKind.Int64 or ValueKind.Boolean or ValueKind.Enum;
+            bool valueType = p.Kind is ValueKind.Int32 or ValueKind.Int64 or ValueKind.Boolean or ValueKind.Enum or ValueKind.Milliseconds;
             string test = p.Required && valueType ? "true" : name + " is not null";
             string shown = p.IsSecret ? "\"***\""
                 : p.Kind is ValueKind.Variables or ValueKind.Indexed ? "\"[\" + " + name + "!.Count.ToString(" + Invariant + ") + \"]\""
@@ -298,6 +299,11 @@ internal static class Emitter
                 : "global::System.Convert.ToString(" + name + ", " + Invariant + ")";
             sb.Append("            if (").Append(test).Append(")\n            {\n");
             sb.Append("                builder.Append(builder.Length > start ? \", \" : \"\").Append(\"").Append(name).Append(" = \").Append(").Append(shown).Append(");\n            }\n");
+            if (p.RawPropertyName is { } raw)
+            {
+                sb.Append("            if (").Append(raw).Append(" is not null)\n            {\n");
+                sb.Append("                builder.Append(builder.Length > start ? \", \" : \"\").Append(\"").Append(raw).Append(" = \").Append(").Append(p.IsSecret ? "\"***\"" : raw).Append(");\n            }\n");
+            }
         }
         sb.Append("            ").Append(Values).Append(".PrintExtraHeaderNames(builder, start, ExtraHeaders);\n");
         sb.Append("            return builder.Length > start;\n        }\n    }\n\n");
@@ -344,6 +350,9 @@ internal static class Emitter
             case ValueKind.Int64:
                 sb.Append("The <c>").Append(x).Append("</c> parameter").Append(note).Append(", a number in the unit the server documents.");
                 break;
+            case ValueKind.Milliseconds:
+                sb.Append("The <c>").Append(x).Append("</c> parameter").Append(note).Append(", a duration written in whole milliseconds (rounded up).");
+                break;
             default:
                 sb.Append("The <c>").Append(x).Append("</c> parameter").Append(note).Append('.');
                 break;
@@ -352,6 +361,12 @@ internal static class Emitter
         bool nullable = !p.Required;
         sb.Append("        [global::AmiActors.AmiHeaderName(").Append(Naming.Literal(p.WireName)).Append(")]\n");
         sb.Append("        public ").Append(TypeOf(p, nullable)).Append(' ').Append(p.PropertyName).Append(" { get; init; }\n\n");
+        if (p.RawPropertyName is { } raw)
+        {
+            sb.Append("        /// <summary>The <c>").Append(x).Append("</c> parameter written exactly as given, for values <see cref=\"").Append(p.PropertyName)
+                .Append("\"/> cannot hold (a dialplan label, an odd format). Set one or the other.</summary>\n");
+            sb.Append("        public string? ").Append(raw).Append(" { get; init; }\n\n");
+        }
     }
 
     private static void EmitIndexed(StringBuilder sb, List<ValueModel> indexed)
@@ -385,6 +400,7 @@ internal static class Emitter
             ValueKind.Int32 or ValueKind.Int64 => v + ".ToString(" + Invariant + ")",
             ValueKind.Boolean => v + " ? " + Naming.Literal(p.TrueWire) + " : " + Naming.Literal(p.FalseWire),
             ValueKind.Enum => "ActionEnumExtensions.ToAmiString(" + v + ")",
+            ValueKind.Milliseconds => Values + ".Milliseconds(" + v + ", " + Naming.Literal(p.WireName) + ")",
             _ => v,
         };
         switch (p.Kind)
@@ -400,7 +416,16 @@ internal static class Emitter
             sb.Append("            headers.Add(new ").Append(HeaderType).Append("(").Append(wire).Append(", ").Append(Formatted(name)).Append("));\n");
             return;
         }
-        sb.Append("            if (").Append(name).Append(" is { } ").Append(local).Append(")\n            {\n");
+        string orElse = "";
+        if (p.RawPropertyName is { } raw)
+        {
+            sb.Append("            if (").Append(raw).Append(" is { } r").Append(name).Append(")\n            {\n");
+            sb.Append("                if (").Append(name).Append(" is not null)\n                {\n");
+            sb.Append("                    throw new global::System.ArgumentException(").Append(Naming.Literal("Set " + name + " or " + raw + ", not both.")).Append(");\n                }\n");
+            sb.Append("                headers.Add(new ").Append(HeaderType).Append("(").Append(wire).Append(", r").Append(name).Append("));\n            }\n");
+            orElse = "else ";
+        }
+        sb.Append("            ").Append(orElse).Append("if (").Append(name).Append(" is { } ").Append(local).Append(")\n            {\n");
         sb.Append("                headers.Add(new ").Append(HeaderType).Append("(").Append(wire).Append(", ").Append(Formatted(local)).Append("));\n            }\n");
     }
 

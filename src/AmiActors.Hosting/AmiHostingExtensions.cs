@@ -116,7 +116,8 @@ public static class AmiHostingExtensions
     /// <summary>
     /// The one-liner: binds the <c>Ami</c> section, registers <see cref="IAmiClient"/>, metrics and health checks, and
     /// starts an Akka.Hosting actor system named <paramref name="actorSystemName"/> running the AMI manager with Akka's
-    /// logs routed to Microsoft.Extensions.Logging. <paramref name="configureAkka"/> adds your own actors.
+    /// logs routed to Microsoft.Extensions.Logging at the host's configured minimum level (<see cref="AmiLogLevel"/>).
+    /// <paramref name="configureAkka"/> adds your own actors.
     /// </summary>
     public static IServiceCollection AddAmiActors(this IServiceCollection services, IConfiguration configuration, string actorSystemName = "ami",
         Action<AkkaConfigurationBuilder, IServiceProvider>? configureAkka = null, Action<AmiOptions>? configure = null)
@@ -125,7 +126,7 @@ public static class AmiHostingExtensions
         services.AddHealthChecks().AddAmiHealthChecks();
         services.AddAkka(actorSystemName, (akka, sp) =>
         {
-            akka.WithAmiLogging().WithAmi(sp);
+            akka.WithAmiLogging(sp).WithAmi(sp);
             configureAkka?.Invoke(akka, sp);
         });
         return services;

@@ -66,10 +66,30 @@ internal sealed class HostedAmiClient : IAmiClient
     public async Task UnsubscribeAsync(IActorRef subscriber, string? serverId = null, params string[] eventNames) =>
         await (await Inner(default).ConfigureAwait(false)).UnsubscribeAsync(subscriber, serverId, eventNames).ConfigureAwait(false);
 
-    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
-        IsStarted
-            ? _ready.Task.Result.Events(serverId, eventNames, bufferSize, overflowStrategy)
-            : Source.FromTask(_ready.Task).ConcatMany(c => c.Events(serverId, eventNames, bufferSize, overflowStrategy));
+    public Source<AmiEventReceived, Task> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
+    {
+        if (IsStarted)
+        {
+            return _ready.Task.Result.Events(serverId, eventNames, bufferSize, overflowStrategy);
+        }
+        // Materialized before the manager runs: subscribe once it does; "live" follows the inner source's signal.
+        return Source.Setup((_, _) =>
+            {
+                var live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return Source.FromTask(_ready.Task)
+                    .ConcatMany(c => c.Events(serverId, eventNames, bufferSize, overflowStrategy).MapMaterializedValue(inner =>
+                    {
+                        inner.ContinueWith(static (t, state) => ((TaskCompletionSource)state!).TrySetFromTask(t), live, TaskScheduler.Default);
+                        return NotUsed.Instance;
+                    }))
+                    .WatchTermination((_, done) =>
+                    {
+                        done.ContinueWith(static (_, state) => ((TaskCompletionSource)state!).TrySetCanceled(), live, TaskScheduler.Default);
+                        return live.Task;
+                    });
+            })
+            .MapMaterializedValue(static t => t.Unwrap());
+    }
 
     public async Task AddServerAsync(AmiServerDefinition server, CancellationToken cancellationToken = default) =>
         await (await Inner(cancellationToken).ConfigureAwait(false)).AddServerAsync(server, cancellationToken).ConfigureAwait(false);

@@ -123,14 +123,8 @@ public sealed class AmiClient : IAmiClient
     }
 
     /// <inheritdoc />
-    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
-        Events(serverId, eventNames, bufferSize, overflowStrategy, onSubscribed: null);
-
-    /// <summary>
-    /// <see cref="Events(string?, IReadOnlyList{string}?, int, OverflowStrategy)"/>, calling <paramref name="onSubscribed"/> (on the
-    /// stream's own thread) once the event router has registered the materialized stream: every event read after that reaches it.
-    /// </summary>
-    internal Source<AmiEventReceived, NotUsed> Events(string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflowStrategy, Action? onSubscribed)
+    /// <remarks>A <paramref name="bufferSize"/> of 0 (the default) uses <c>ami.events.stream-buffer-size</c>.</remarks>
+    public Source<AmiEventReceived, Task> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bufferSize);
         if (bufferSize == 0)
@@ -141,7 +135,7 @@ public sealed class AmiClient : IAmiClient
         {
             throw new ArgumentException("Backpressure cannot apply to AMI events: the socket is never stalled. Choose a drop strategy or Fail.", nameof(overflowStrategy));
         }
-        return Source.FromGraph(new AmiEventSource(Manager, AmiEventDrops.Get(_system), serverId, eventNames, bufferSize, overflowStrategy, onSubscribed));
+        return Source.FromGraph(new AmiEventSource(Manager, AmiEventDrops.Get(_system), serverId, eventNames, bufferSize, overflowStrategy));
     }
 
     /// <inheritdoc />
@@ -173,12 +167,13 @@ public sealed class AmiClient : IAmiClient
 
 /// <summary>
 /// A source of events: subscribes its stage actor to the router when materialized, buffers up to <c>bufferSize</c> events with the
-/// given overflow strategy (drops counted per server) and unsubscribes when the stream ends.
+/// given overflow strategy (drops counted per server) and unsubscribes when the stream ends. Its materialized value completes
+/// when the router has confirmed the subscription (every event routed from then on reaches the stream), and is cancelled when
+/// the stream stops first.
 /// </summary>
-internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflow, Action? onSubscribed = null)
-    : GraphStage<SourceShape<AmiEventReceived>>
+internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflow)
+    : GraphStageWithMaterializedValue<SourceShape<AmiEventReceived>, Task>
 {
-    private readonly Action? _onSubscribed = onSubscribed;
     private readonly IActorRef _managerRef = manager;
     private readonly AmiEventDrops _drops = drops;
     private readonly string? _serverId = serverId;
@@ -190,17 +185,23 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
     public override SourceShape<AmiEventReceived> Shape => new(_out);
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new LogicAndMaterializedValue<Task>(new Logic(this, live), live.Task);
+    }
 
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly AmiEventSource _stage;
+        private readonly TaskCompletionSource _live;
         private readonly Queue<AmiEventReceived> _buffer = new();
         private IActorRef? _self;
 
-        public Logic(AmiEventSource stage) : base(stage.Shape)
+        public Logic(AmiEventSource stage, TaskCompletionSource live) : base(stage.Shape)
         {
             _stage = stage;
+            _live = live;
             SetHandler(stage._out, this);
         }
 
@@ -212,6 +213,8 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
         public override void PostStop()
         {
+            // Cancelled rather than failed: nobody has to observe it.
+            _live.TrySetCanceled();
             if (_self is not null)
             {
                 _stage._managerRef.Tell(new AmiManager.Unsubscribe(_self, _stage._serverId, null), ActorRefs.NoSender);
@@ -228,12 +231,13 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
         private void OnMessage((IActorRef Sender, object Message) args)
         {
+            if (args.Message is AmiManager.Subscribed)
+            {
+                _live.TrySetResult();
+                return;
+            }
             if (args.Message is not AmiEventReceived e)
             {
-                if (args.Message is AmiManager.Subscribed)
-                {
-                    _stage._onSubscribed?.Invoke();
-                }
                 return;
             }
             if (IsAvailable(_stage._out) && _buffer.Count == 0)

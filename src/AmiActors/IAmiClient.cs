@@ -37,9 +37,12 @@ public interface IAmiClient
     /// <paramref name="bufferSize"/> events (0: <c>ami.events.stream-buffer-size</c>, 1024 by default) and the given overflow
     /// policy (default: drop the oldest, counted in the server's drop counter; <see cref="OverflowStrategy.Backpressure"/> is
     /// refused because it would stall the socket). Each materialization is an independent subscription that ends when the stream
-    /// is cancelled.
+    /// is cancelled. The materialized <see cref="Task"/> completes once the subscription is live: every event the server sends
+    /// from then on reaches the stream, so an action whose events you want to see is sent after awaiting it. It is cancelled
+    /// when the stream stops before. The source never completes on its own: stop it with a kill switch, a <c>Take</c> or a
+    /// <c>TakeWhile</c>.
     /// </summary>
-    Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead);
+    Source<AmiEventReceived, Task> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead);
 
     /// <summary>Adds a server at run time and connects to it.</summary>
     Task AddServerAsync(AmiServerDefinition server, CancellationToken cancellationToken = default);

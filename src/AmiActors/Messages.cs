@@ -69,11 +69,41 @@ public sealed record AmiActionResult(string ServerId, string ActionId, AmiMessag
     /// <summary>Command output lines (both framings).</summary>
     public IReadOnlyList<string> CommandOutput => Response.CommandOutput;
 
-    /// <summary>The OriginateResponse event of an async Originate, or null.</summary>
+    /// <summary>The OriginateResponse event of an async Originate as it arrived (every header), or null.</summary>
     public AmiMessage? OriginateResponse => Events.Count == 1 && Events[0].HasValue("Event", "OriginateResponse") ? Events[0] : null;
 
-    /// <inheritdoc />
-    public override string ToString() => $"AmiActionResult({ServerId}, {ActionId}, {Response}, {Events.Count} events{(Complete is null ? "" : ", complete")})";
+    /// <summary>
+    /// The OriginateResponse event of an async Originate, typed (<c>Response</c>, <c>Reason</c>, <c>Channel</c>,
+    /// <c>Uniqueid</c>, ...), or null when the action was not an async Originate.
+    /// </summary>
+    public global::AmiActors.Events.OriginateResponseEvent? OriginateResponseEvent =>
+        OriginateResponse is { } m ? new global::AmiActors.Events.OriginateResponseEvent(ServerId, m) : null;
+
+    /// <summary>Prints the outcome: for an async Originate the OriginateResponse (not the "queued" response), otherwise the response.</summary>
+    public override string ToString()
+    {
+        if (OriginateResponseEvent is { } o)
+        {
+            return $"AmiActionResult({ServerId}, {ActionId}, OriginateResponse {o.ResponseRaw ?? "?"}, Reason {o.ReasonRaw ?? "?"} ({OriginateReasonText(o.Reason)}), Channel {o.Channel ?? "?"}, Uniqueid {o.Uniqueid ?? "?"})";
+        }
+        return $"AmiActionResult({ServerId}, {ActionId}, {Response}, {Events.Count} events{(Complete is null ? "" : ", complete")})";
+    }
+
+    /// <summary>
+    /// What an OriginateResponse <c>Reason</c> means (Asterisk's control frame codes): 0 failed (no such channel or extension),
+    /// 1 hung up, 3 no answer, 4 answered, 5 busy, 8 congestion.
+    /// </summary>
+    public static string OriginateReasonText(int? reason) => reason switch
+    {
+        0 => "failed",
+        1 => "hung up",
+        2 or 3 => "no answer",
+        4 => "answered",
+        5 => "busy",
+        8 => "congestion",
+        null => "unknown",
+        _ => "other",
+    };
 }
 
 /// <summary>A server's id and its current connection state.</summary>
@@ -123,6 +153,18 @@ public static class AmiManager
     /// <param name="Timeout">How long to wait for the whole reply (response, list, OriginateResponse); null for the configured default.</param>
     public sealed record SendAction(string ServerId, AmiAction Action, TimeSpan? Timeout = null)
     {
+        /// <summary>
+        /// Sends any action, typed (<c>new PingAction()</c>, <c>new OriginateAction(...)</c>) or generic, as <c>IAmiClient.SendAsync</c> accepts it:
+        /// the action is converted to its wire form (<see cref="IAmiAction.ToAmiAction"/>) here, once.
+        /// </summary>
+        /// <param name="serverId">The server.</param>
+        /// <param name="action">The action.</param>
+        /// <param name="timeout">How long to wait for the whole reply; null for the configured default.</param>
+        public SendAction(string serverId, IAmiAction action, TimeSpan? timeout = null)
+            : this(serverId, (action ?? throw new ArgumentNullException(nameof(action))).ToAmiAction(), timeout)
+        {
+        }
+
         /// <inheritdoc />
         public override string ToString() => $"SendAction({ServerId}, {Action})";
     }
@@ -132,13 +174,36 @@ public static class AmiManager
     /// (case-insensitive); <paramref name="ServerId"/> null for all servers. The subscriber receives <see cref="AmiEventReceived"/>.
     /// Replied to with <see cref="Subscribed"/>. Terminated subscribers are removed automatically.
     /// </summary>
-    public sealed record Subscribe(IActorRef Subscriber, string? ServerId = null, IReadOnlyList<string>? EventNames = null);
+    public sealed record Subscribe(IActorRef Subscriber, string? ServerId = null, IReadOnlyList<string>? EventNames = null)
+    {
+        /// <summary>
+        /// The typed subscription by message: <paramref name="subscriber"/> receives <typeparamref name="TEvent"/> instances
+        /// (<c>Receive&lt;HangupEvent&gt;</c>) from one server (null: all). For <see cref="AmiEventReceived"/> itself, every event.
+        /// Tell it to the manager; the reply is <see cref="Subscribed"/>.
+        /// </summary>
+        /// <exception cref="ArgumentException"><typeparamref name="TEvent"/> is not a generated event class.</exception>
+        public static Subscribe To<TEvent>(IActorRef subscriber, string? serverId = null)
+            where TEvent : AmiEventReceived => new(subscriber, serverId, AmiClientTypedExtensions.EventNamesOf<TEvent>());
+
+        /// <summary>
+        /// A subscription to several event types at once, e.g. <c>Subscribe.To(Self, "pbx1", typeof(NewchannelEvent), typeof(HangupEvent))</c>.
+        /// </summary>
+        /// <exception cref="ArgumentException">A type is not a generated event class, or none is given.</exception>
+        public static Subscribe To(IActorRef subscriber, string? serverId, params Type[] eventTypes) =>
+            new(subscriber, serverId, AmiClientTypedExtensions.EventNamesOf(eventTypes));
+    }
 
     /// <summary>Reply to <see cref="Subscribe"/>.</summary>
     public sealed record Subscribed(IActorRef Subscriber);
 
     /// <summary>Removes a subscription made with the same server id and names (null names: every subscription of that subscriber on that server scope). Replied to with <see cref="Unsubscribed"/>.</summary>
-    public sealed record Unsubscribe(IActorRef Subscriber, string? ServerId = null, IReadOnlyList<string>? EventNames = null);
+    public sealed record Unsubscribe(IActorRef Subscriber, string? ServerId = null, IReadOnlyList<string>? EventNames = null)
+    {
+        /// <summary>Removes a subscription made with <see cref="Subscribe.To{TEvent}"/> (same server scope).</summary>
+        /// <exception cref="ArgumentException"><typeparamref name="TEvent"/> is not a generated event class.</exception>
+        public static Unsubscribe From<TEvent>(IActorRef subscriber, string? serverId = null)
+            where TEvent : AmiEventReceived => new(subscriber, serverId, AmiClientTypedExtensions.EventNamesOf<TEvent>());
+    }
 
     /// <summary>Reply to <see cref="Unsubscribe"/>.</summary>
     public sealed record Unsubscribed(IActorRef Subscriber);

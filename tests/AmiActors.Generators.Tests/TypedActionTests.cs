@@ -55,8 +55,8 @@ public class TypedActionTests
         {
             Context = "test",
             Exten = "100",
-            Priority = "1",
-            Timeout = 45000,
+            Priority = 1,
+            Timeout = TimeSpan.FromSeconds(45),
             Async = true,
             EarlyMedia = false,
             Variables = new Dictionary<string, string> { ["CAMPAIGN"] = "spring", ["LEAD_ID"] = "42" },
@@ -69,6 +69,43 @@ public class TypedActionTests
                 new AmiHeader("Variable", "LEAD_ID=42"), new AmiHeader("EarlyMedia", "false"), new AmiHeader("Async", "true"),
             ],
             headers);
+    }
+
+    [Fact]
+    public void Originate_takes_a_TimeSpan_timeout_and_an_int_priority_and_keeps_their_raw_forms()
+    {
+        Assert.Equal(typeof(TimeSpan?), typeof(OriginateAction).GetProperty(nameof(OriginateAction.Timeout))!.PropertyType);
+        Assert.Equal(typeof(int?), typeof(OriginateAction).GetProperty(nameof(OriginateAction.Priority))!.PropertyType);
+        Assert.Equal(typeof(TimeSpan?), typeof(ParkAction).GetProperty(nameof(ParkAction.Timeout))!.PropertyType);
+
+        var typed = new OriginateAction("PJSIP/100") { Priority = 2, Timeout = TimeSpan.FromSeconds(1.5) }.ToAmiAction();
+        Assert.Equal("2", typed.Get("Priority"));
+        Assert.Equal("1500", typed.Get("Timeout"));
+        // Rounded up: a positive duration never becomes 0.
+        Assert.Equal("1", new OriginateAction("PJSIP/100") { Timeout = TimeSpan.FromTicks(1) }.ToAmiAction().Get("Timeout"));
+        Assert.Equal("0", new OriginateAction("PJSIP/100") { Timeout = TimeSpan.Zero }.ToAmiAction().Get("Timeout"));
+        Assert.Equal("2147483647", new OriginateAction("PJSIP/100") { Timeout = TimeSpan.FromMilliseconds(int.MaxValue) }.ToAmiAction().Get("Timeout"));
+
+        var raw = new OriginateAction("PJSIP/100") { Context = "sales", Exten = "s", PriorityRaw = "agents-start", TimeoutRaw = "45000" };
+        var rawAction = raw.ToAmiAction();
+        Assert.Equal("agents-start", rawAction.Get("Priority"));
+        Assert.Equal("45000", rawAction.Get("Timeout"));
+        Assert.Single(rawAction.Headers, h => h.Name == "Priority");
+        Assert.Contains("PriorityRaw = agents-start", raw.ToString());
+        Assert.Contains("Timeout = 00:00:01.5000000", new OriginateAction("PJSIP/100") { Timeout = TimeSpan.FromSeconds(1.5) }.ToString());
+
+        Assert.Equal("5000", new ParkAction("PJSIP/1-1") { Timeout = TimeSpan.FromSeconds(5) }.ToAmiAction().Get("Timeout"));
+    }
+
+    [Fact]
+    public void Originate_refuses_a_typed_and_a_raw_value_for_the_same_header_and_durations_out_of_range()
+    {
+        var both = Assert.Throws<ArgumentException>(() => new OriginateAction("PJSIP/100") { Priority = 1, PriorityRaw = "start" }.ToAmiAction());
+        Assert.Contains("Priority or PriorityRaw", both.Message);
+        Assert.Throws<ArgumentException>(() => new OriginateAction("PJSIP/100") { Timeout = TimeSpan.FromSeconds(1), TimeoutRaw = "1000" }.ToAmiAction());
+        var negative = Assert.Throws<ArgumentOutOfRangeException>(() => new OriginateAction("PJSIP/100") { Timeout = TimeSpan.FromSeconds(-1) }.ToAmiAction());
+        Assert.Equal("Timeout", negative.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OriginateAction("PJSIP/100") { Timeout = TimeSpan.FromDays(30) }.ToAmiAction());
     }
 
     [Fact]
@@ -135,7 +172,9 @@ public class TypedActionTests
         var action = (IAmiAction)ctor.Invoke(args);
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
         {
-            if (property.GetValue(action) is null)
+            // A raw companion (PriorityRaw) replaces its typed parameter: setting both is refused.
+            bool rawCompanion = property.Name.EndsWith("Raw", StringComparison.Ordinal) && type.GetProperty(property.Name[..^3]) is not null;
+            if (!rawCompanion && property.GetValue(action) is null)
             {
                 property.SetValue(action, property.Name == "ExtraHeaders"
                     ? new List<AmiHeader> { new("X-Extra", "1") }
@@ -163,6 +202,10 @@ public class TypedActionTests
         if (t == typeof(bool))
         {
             return true;
+        }
+        if (t == typeof(TimeSpan))
+        {
+            return TimeSpan.FromSeconds(7);
         }
         if (t.IsEnum)
         {

@@ -86,7 +86,7 @@ public class TypedClientTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     public async Task A_typed_async_Originate_reports_a_typed_OriginateResponse()
     {
         var client = await StartClientAsync();
-        var result = await client.SendAsync("pbx1", new OriginateAction("PJSIP/100") { Context = "test", Exten = "100", Priority = "1", Async = true, Timeout = 5000 }, Long);
+        var result = await client.SendAsync("pbx1", new OriginateAction("PJSIP/100") { Context = "test", Exten = "100", Priority = 1, Async = true, Timeout = TimeSpan.FromSeconds(5) }, Long);
         var response = Assert.IsType<OriginateResponseEvent>(AmiEventReceived.Create(result.ServerId, result.OriginateResponse!));
         Assert.Equal(OriginateResponseResponse.Success, response.Response);
         Assert.Equal(4, response.Reason);

@@ -84,16 +84,16 @@ public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
         var client = await StartClientAsync(FastSettings(Definition(server)));
         var materializer = Sys.Materializer();
         var gate = new TaskCompletionSource();
-        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var published = CreateTestProbe();
         Sys.EventStream.Subscribe(published.Ref, typeof(AmiEventReceived));
 
         // The first event waits at the gate; behind it the stream holds 4 and drops the oldest of the rest.
-        var delivered = client.Events("pbx1", null, 4, OverflowStrategy.DropHead, () => subscribed.TrySetResult())
+        var (subscribed, delivered) = client.Events("pbx1", null, 4, OverflowStrategy.DropHead)
             .SelectAsync(1, async e => { await gate.Task; return e; })
             .Take(5)
-            .RunWith(Sink.Seq<AmiEventReceived>(), materializer);
-        await subscribed.Task.WaitAsync(Long);
+            .ToMaterialized(Sink.Seq<AmiEventReceived>(), Keep.Both)
+            .Run(materializer);
+        await subscribed.WaitAsync(Long);
         var session = Assert.Single(server.Sessions);
         for (int i = 0; i < 50; i++)
         {
@@ -122,12 +122,12 @@ public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
         var server = await StartServerAsync();
         var client = await StartClientAsync(FastSettings(Definition(server)) with { StreamBufferSize = 3 });
         var gate = new TaskCompletionSource();
-        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var done = client.Events("pbx1", null, 0, OverflowStrategy.Fail, () => subscribed.TrySetResult())
+        var (subscribed, done) = client.Events("pbx1", null, 0, OverflowStrategy.Fail)
             .SelectAsync(1, async e => { await gate.Task; return e; })
-            .RunWith(Sink.Ignore<AmiEventReceived>(), Sys.Materializer());
-        await subscribed.Task.WaitAsync(Long);
+            .ToMaterialized(Sink.Ignore<AmiEventReceived>(), Keep.Both)
+            .Run(Sys.Materializer());
+        await subscribed.WaitAsync(Long);
         var session = Assert.Single(server.Sessions);
         // One event at the gate, three in the buffer, the fifth overflows it.
         for (int i = 0; i < 5; i++)

@@ -104,7 +104,11 @@ internal sealed class AmiEventRouterActor : UntypedActor
                 {
                     Context.Unwatch(u.Subscriber);
                 }
-                Sender.Tell(new AmiManager.Unsubscribed(u.Subscriber));
+                // A stream unsubscribes as it stops, with no sender: no reply, so no dead letter is logged.
+                if (!Sender.IsNobody())
+                {
+                    Sender.Tell(new AmiManager.Unsubscribed(u.Subscriber));
+                }
                 break;
             case Terminated t:
                 _subscriptions.RemoveAll(t.ActorRef);

@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 
 namespace AmiActors;
 
@@ -69,16 +71,48 @@ public static class AmiClientTypedExtensions
         return client.UnsubscribeAsync(subscriber, serverId, EventNamesOf<TEvent>());
     }
 
-    /// <summary>The event names to subscribe to for <typeparamref name="TEvent"/>: none (all events) for <see cref="AmiEventReceived"/>.</summary>
-    internal static string[] EventNamesOf<TEvent>()
+    /// <summary>
+    /// A source of the events of type <typeparamref name="TEvent"/> (for example <c>Events&lt;HangupEvent&gt;("pbx1")</c>) from one
+    /// server (null: all), typed, with the same bounded buffer, overflow policy and "subscription live" materialized
+    /// <see cref="Task"/> as <see cref="IAmiClient.Events"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><typeparamref name="TEvent"/> is not a generated event class.</exception>
+    public static Source<TEvent, Task> Events<TEvent>(
+        this IAmiClient client,
+        string? serverId = null,
+        int bufferSize = 0,
+        OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
         where TEvent : AmiEventReceived
     {
-        if (typeof(TEvent) == typeof(AmiEventReceived))
-        {
-            return [];
-        }
-        return AmiEventCatalog.GetEventName(typeof(TEvent)) is { } name
-            ? [name]
-            : throw new ArgumentException($"{typeof(TEvent).Name} is not a typed AMI event; subscribe by name instead.", nameof(TEvent));
+        ArgumentNullException.ThrowIfNull(client);
+        return client.Events(serverId, EventNamesOf<TEvent>(), bufferSize, overflowStrategy)
+            .Where(static e => e is TEvent)
+            .Select(static e => (TEvent)e);
     }
+
+    /// <summary>The event names of several typed event classes (all events when one of them is <see cref="AmiEventReceived"/>).</summary>
+    internal static string[] EventNamesOf(IReadOnlyList<Type> eventTypes)
+    {
+        ArgumentNullException.ThrowIfNull(eventTypes);
+        if (eventTypes.Count == 0)
+        {
+            throw new ArgumentException("Name at least one event type.", nameof(eventTypes));
+        }
+        var names = new List<string>(eventTypes.Count);
+        foreach (var type in eventTypes)
+        {
+            ArgumentNullException.ThrowIfNull(type, nameof(eventTypes));
+            if (type == typeof(AmiEventReceived))
+            {
+                return [];
+            }
+            names.Add(AmiEventCatalog.GetEventName(type)
+                ?? throw new ArgumentException($"{type.Name} is not a typed AMI event; subscribe by name instead.", nameof(eventTypes)));
+        }
+        return names.ToArray();
+    }
+
+    /// <summary>The event names to subscribe to for <typeparamref name="TEvent"/>: none (all events) for <see cref="AmiEventReceived"/>.</summary>
+    internal static string[] EventNamesOf<TEvent>()
+        where TEvent : AmiEventReceived => EventNamesOf([typeof(TEvent)]);
 }

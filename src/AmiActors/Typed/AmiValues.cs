@@ -57,6 +57,21 @@ internal static class AmiValues
         return null;
     }
 
+    /// <summary>
+    /// A duration as the whole milliseconds the server reads (rounded up, so a positive duration never becomes 0, which
+    /// some actions read as "no timeout").
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative, or more than <see cref="int.MaxValue"/> milliseconds (Asterisk reads an int).</exception>
+    public static string Milliseconds(TimeSpan value, string headerName)
+    {
+        if (value < TimeSpan.Zero || value > TimeSpan.FromMilliseconds(int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(headerName, value, $"The {headerName} duration must be between 0 and {int.MaxValue} ms.");
+        }
+        long ms = (value.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        return ms.ToString(CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Appends the caller's extra headers after the documented ones.</summary>
     public static void AddExtraHeaders(List<AmiHeader> headers, IReadOnlyList<AmiHeader>? extra)
     {
