@@ -7,6 +7,7 @@ using AmiActors.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
 
 namespace AmiActors.Cli;
 
@@ -48,6 +49,9 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
     {
         var configuration = new ConfigurationManager();
         string appsettings = Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
+        // Messages name the files as the user gave them, not by absolute path.
+        var names = new Dictionary<string, string>(StringComparer.Ordinal) { [appsettings] = "appsettings.json" };
+        var origins = new Origins(configuration, names);
         Config? hocon = null;
         Guard(appsettings, () => configuration.AddJsonFile(appsettings, optional: true, reloadOnChange: false));
         configuration.AddEnvironmentVariables();
@@ -60,6 +64,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
             if (configFile.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
                 string full = Path.GetFullPath(configFile);
+                names[full] = configFile;
                 Guard(configFile, () => configuration.AddJsonFile(full, optional: false, reloadOnChange: false));
             }
             else
@@ -76,7 +81,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         }
         catch (InvalidOperationException e)
         {
-            throw CliException.Usage(DescribeBindError(configuration, e));
+            throw CliException.Usage(DescribeBindError(origins, e));
         }
 
         var configured = ConfiguredIds(options, hocon);
@@ -106,7 +111,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         }
         catch (ArgumentException e)
         {
-            throw CliException.Usage($"{SourceOfMessage(configuration, e.Message)}: {e.Message.TrimEnd('.')}.");
+            throw CliException.Usage($"{origins.OfMessage(e.Message)}: {e.Message.TrimEnd('.')}.");
         }
         try
         {
@@ -124,13 +129,13 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
             throw CliException.Usage($"{configFile ?? "configuration"}: {e.Message.Split('\n', 2)[0].TrimEnd('.', ' ')}.");
         }
 
-        var http = ReadHttp(httpOption, hocon, configFile, configuration);
-        var format = ReadLogFormat(logFormatOption, hocon, configFile, configuration);
+        var http = ReadHttp(httpOption, hocon, configFile, origins);
+        var format = ReadLogFormat(logFormatOption, hocon, configFile, origins);
         var running = onlyServers.Count > 0 ? onlyServers.Distinct(StringComparer.Ordinal).ToList() : configured.Order(StringComparer.Ordinal).ToList();
         return new ListenConfiguration(options, hocon, running, http, format);
     }
 
-    private static HttpListenAddress? ReadHttp(string? option, Config? hocon, string? file, IConfigurationRoot configuration)
+    private static HttpListenAddress? ReadHttp(string? option, Config? hocon, string? file, Origins origins)
     {
         if (option is not null)
         {
@@ -141,10 +146,10 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
             string text = hocon.GetString($"{HoconSection}.http", "") ?? "";
             return text is "" or "off" ? null : Parse(text, $"{file}: {HoconSection}.http");
         }
-        var value = configuration[$"{JsonSection}:Http"];
+        var value = origins.Configuration[$"{JsonSection}:Http"];
         if (!string.IsNullOrWhiteSpace(value) && value != "off")
         {
-            return Parse(value, $"{SourceOf(configuration, $"{JsonSection}:Http")}: {JsonSection}:Http");
+            return Parse(value, $"{origins.Of($"{JsonSection}:Http")}: {JsonSection}:Http");
         }
         return null;
 
@@ -154,7 +159,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
                 : throw CliException.Usage($"{where}: {problem}");
     }
 
-    private static LogFormat ReadLogFormat(string? option, Config? hocon, string? file, IConfigurationRoot configuration)
+    private static LogFormat ReadLogFormat(string? option, Config? hocon, string? file, Origins origins)
     {
         if (option is not null)
         {
@@ -164,8 +169,8 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         {
             return ParseFormat(hocon.GetString($"{HoconSection}.log-format", "") ?? "", $"{file}: {HoconSection}.log-format");
         }
-        var value = configuration[$"{JsonSection}:LogFormat"];
-        return value is null ? LogFormat.Text : ParseFormat(value, $"{SourceOf(configuration, $"{JsonSection}:LogFormat")}: {JsonSection}:LogFormat");
+        var value = origins.Configuration[$"{JsonSection}:LogFormat"];
+        return value is null ? LogFormat.Text : ParseFormat(value, $"{origins.Of($"{JsonSection}:LogFormat")}: {JsonSection}:LogFormat");
 
         static LogFormat ParseFormat(string text, string where) => text.Trim().ToLowerInvariant() switch
         {
@@ -369,7 +374,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         }
     }
 
-    private static string DescribeBindError(IConfigurationRoot configuration, InvalidOperationException e)
+    private static string DescribeBindError(Origins origins, InvalidOperationException e)
     {
         var m = Regex.Match(e.Message, @"value '(?<value>.*)' at '(?<key>[^']*)' to type '(?<type>[^']*)'");
         if (!m.Success)
@@ -389,35 +394,42 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         };
         bool secret = key.EndsWith("Secret", StringComparison.OrdinalIgnoreCase);
         string got = secret ? "" : $" (got '{m.Groups["value"].Value}')";
-        return $"{SourceOf(configuration, key)}: {key} must be {expected}{got}.";
+        return $"{origins.Of(key)}: {key} must be {expected}{got}.";
     }
 
-    /// <summary>Where a key's value came from: the JSON file, or the environment variable.</summary>
-    internal static string SourceOf(IConfigurationRoot configuration, string key)
+    /// <summary>Where a key's value came from: the JSON file (named as the user gave it), or the environment variable.</summary>
+    private sealed class Origins(IConfigurationRoot configuration, Dictionary<string, string> names)
     {
-        foreach (var provider in configuration.Providers.Reverse())
+        public IConfigurationRoot Configuration => configuration;
+
+        public string Of(string key)
         {
-            if (provider.TryGet(key, out _) || provider.GetChildKeys([], key).Any())
+            foreach (var provider in configuration.Providers.Reverse())
             {
-                return Describe(provider, key);
+                if (provider.TryGet(key, out _) || provider.GetChildKeys([], key).Any())
+                {
+                    return Describe(provider, key);
+                }
             }
+            return "configuration";
         }
-        return "configuration";
-    }
 
-    private static string SourceOfMessage(IConfigurationRoot configuration, string message)
-    {
-        // Messages from AmiOptions.Validate start with the key ("Ami:Servers:0: Port must be ...", "Ami:MaxInFlight must be ...").
-        var m = Regex.Match(message, @"^(Ami(?::[A-Za-z0-9]+)*)");
-        return m.Success ? SourceOf(configuration, m.Groups[1].Value) : "configuration";
-    }
+        public string OfMessage(string message)
+        {
+            // Messages from AmiOptions.Validate start with the key ("Ami:Servers:0: Port must be ...", "Ami:MaxInFlight must be ...").
+            var m = Regex.Match(message, @"^(Ami(?::[A-Za-z0-9]+)*)");
+            return m.Success ? Of(m.Groups[1].Value) : "configuration";
+        }
 
-    private static string Describe(IConfigurationProvider provider, string key) => provider switch
-    {
-        JsonConfigurationProvider json => json.Source.Path is { } p ? Path.GetRelativePath(Directory.GetCurrentDirectory(), p) is var r && !r.StartsWith("..", StringComparison.Ordinal) ? r : p : "JSON configuration",
-        EnvironmentVariablesConfigurationProvider => $"environment variable {key.Replace(":", "__", StringComparison.Ordinal)}",
-        _ => "configuration",
-    };
+        private string Describe(IConfigurationProvider provider, string key) => provider switch
+        {
+            JsonConfigurationProvider { Source: { Path: { } path, FileProvider: PhysicalFileProvider files } } =>
+                names.TryGetValue(Path.Combine(files.Root, path), out var given) ? given : path,
+            JsonConfigurationProvider json => json.Source.Path ?? "JSON configuration",
+            EnvironmentVariablesConfigurationProvider => $"environment variable {key.Replace(":", "__", StringComparison.Ordinal)}",
+            _ => "configuration",
+        };
+    }
 
     private static HashSet<string> ConfiguredIds(AmiOptions options, Config? hocon)
     {

@@ -37,6 +37,20 @@ internal static class AmiTransport
     /// <summary>The connection ended (or could not be established); the transport stops after sending this.</summary>
     public sealed record Closed(string Reason);
 
+    /// <summary>
+    /// The reason for a failed connect, the same for TCP and TLS: "connection refused" when the server refused it (Akka.IO
+    /// reports a refusal as "finishConnect never returned true"), otherwise the error's own message.
+    /// </summary>
+    public static string ConnectFailed(Options options, Exception? cause)
+    {
+        string target = $"{(options.UseTls ? "TLS connect" : "connect")} to {options.Host}:{options.Port} failed";
+        var socket = cause?.GetBaseException() as SocketException;
+        string? why = socket?.SocketErrorCode == SocketError.ConnectionRefused || (cause?.Message.Contains("finishConnect", StringComparison.Ordinal) ?? false)
+            ? "connection refused"
+            : cause?.GetBaseException().Message.TrimEnd('.');
+        return why is null ? target : $"{target}: {why}";
+    }
+
     public static Props Props(Options options) =>
         options.UseTls ? Akka.Actor.Props.Create(() => new TlsTransportActor(options)) : Akka.Actor.Props.Create(() => new TcpTransportActor(options));
 }
@@ -81,7 +95,7 @@ internal sealed class TcpTransportActor : ReceiveActor
         });
         Receive<Tcp.CommandFailed>(f =>
         {
-            SendClosed($"connect to {_options.Host}:{_options.Port} failed{(f.Cause.HasValue ? ": " + f.Cause.Value.Message : "")}");
+            SendClosed(AmiTransport.ConnectFailed(_options, f.Cause.HasValue ? f.Cause.Value : null));
             Context.Stop(Self);
         });
         Receive<AmiTransport.Close>(_ =>
@@ -233,8 +247,9 @@ internal sealed class TlsTransportActor : ReceiveActor
         catch (Exception e)
         {
             socket.Dispose();
-            string why = e is OperationCanceledException ? $"timed out after {_options.ConnectTimeout.TotalMilliseconds:0} ms" : e.GetBaseException().Message;
-            return new Failed($"TLS connect to {_options.Host}:{_options.Port} failed: {why}");
+            return new Failed(e is OperationCanceledException
+                ? $"TLS connect to {_options.Host}:{_options.Port} failed: timed out after {_options.ConnectTimeout.TotalMilliseconds:0} ms"
+                : AmiTransport.ConnectFailed(_options, e));
         }
     }
 
