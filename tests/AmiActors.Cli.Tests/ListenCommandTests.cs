@@ -156,7 +156,7 @@ public class ListenCommandTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         var listen = CliRun.RunAsync(["listen", "--config", OneServer()], null, null, TimeSpan.FromSeconds(60), stdout, stop.Token);
         await _server.WaitForLoginsAsync(1, TimeSpan.FromSeconds(30));
-        await EventuallyAsync(() => Task.FromResult(stdout.ToString()), s => s.Contains("Logged in", StringComparison.Ordinal) || s.Contains("Connected", StringComparison.Ordinal), "a login in the log");
+        await EventuallyAsync(() => Task.FromResult(stdout.ToString()), s => s.Contains("logged in to", StringComparison.Ordinal), "a login in the log");
         stop.Cancel();
         var run = await listen;
         Assert.Equal(0, run.ExitCode);

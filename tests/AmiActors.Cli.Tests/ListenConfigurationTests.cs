@@ -81,7 +81,7 @@ public class ListenConfigurationTests : IDisposable
     public async Task Broken_JSON_names_the_line_and_column()
     {
         var line = await FailsWithOneLineAsync("broken.json", "{ \"Ami\": {\n  \"Servers\": [ { \"Id\": \"j1\", \"Port\": 5038 \"Host\": \"h\" } ] } }");
-        Assert.Contains("broken.json line 2, column 42: not valid JSON", line);
+        Assert.Contains("broken.json line 2, column 43: not valid JSON", line);
     }
 
     [Fact]

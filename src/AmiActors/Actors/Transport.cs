@@ -31,11 +31,15 @@ internal static class AmiTransport
         private WriteAck() { }
     }
 
-    /// <summary>Closes the connection (abortively when <see cref="Abort"/>); <see cref="Closed"/> follows.</summary>
-    public sealed record Close(bool Abort);
+    /// <summary>
+    /// Closes the connection (abortively when <see cref="Abort"/>); <see cref="Closed"/> follows. When the connection actor
+    /// stops, its transport may be gone before this arrives, and <see cref="Closed"/> may find no one: both are expected, so
+    /// neither is logged as a dead letter.
+    /// </summary>
+    public sealed record Close(bool Abort) : IDeadLetterSuppression;
 
     /// <summary>The connection ended (or could not be established); the transport stops after sending this.</summary>
-    public sealed record Closed(string Reason);
+    public sealed record Closed(string Reason) : IDeadLetterSuppression;
 
     /// <summary>
     /// The reason for a failed connect, the same for TCP and TLS: "connection refused" when the server refused it (Akka.IO
