@@ -56,11 +56,14 @@ public static class CliApp
             var (code, message) = Describe(e, cancellationToken);
             if (message is not null)
             {
-                console.Stderr.WriteLine($"ami: {message}");
+                console.Stderr.WriteLine($"ami: {OnePeriod(message)}");
             }
             return code;
         }
     }
+
+    /// <summary>Asterisk's own texts often end in a period, and so do ours around them: end in one.</summary>
+    internal static string OnePeriod(string message) => message.EndsWith("..", StringComparison.Ordinal) ? message.TrimEnd('.') + "." : message;
 
     /// <summary>The exit code and the one line to print for a failure (no stack trace, no secret).</summary>
     internal static (int Code, string? Message) Describe(Exception e, CancellationToken ct) => e switch
@@ -73,6 +76,7 @@ public static class CliApp
         UnknownServerException u => (ExitCodes.Usage, u.Message),
         AmiConfigurationException c => (ExitCodes.Usage, c.Message),
         AmiBackpressureException b => (ExitCodes.Failure, b.Message),
+        AmiActionTimeoutException t => (ExitCodes.Timeout, t.Message),
         AmiException a => (ExitCodes.Connection, a.Message),
         ArgumentException a => (ExitCodes.Usage, a.Message),
         IOException or UnauthorizedAccessException => (ExitCodes.Failure, e.Message),

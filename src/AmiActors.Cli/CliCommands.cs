@@ -137,10 +137,14 @@ internal static class CliCommands
     {
         var config = new Option<string?>("--config") { Description = "A HOCON file (.conf, .hocon) or appsettings-style JSON file with an Ami section. Default: appsettings.json and AMI environment variables." };
         var servers = new Option<string[]>("--server") { Description = "Run only the server with this id (repeat for several)." };
+        var http = new Option<string?>("--http") { Description = "Serve /healthz, /readyz and /metrics (Prometheus) on HOST:PORT, for example 127.0.0.1:9464; a bare port binds loopback. Off by default (or ami.listen.http / Ami:Listen:Http)." };
+        var logFormat = new Option<string?>("--log-format") { Description = "text (default) or json: Serilog compact JSON, one object per line with every structured property (or ami.listen.log-format / Ami:Listen:LogFormat)." };
         var command = new Command("listen", "Run the long-running worker for the configured servers, logging events; stops gracefully on SIGTERM/SIGINT.");
         command.Options.Add(config);
         command.Options.Add(servers);
-        command.SetAction((p, ct) => ListenCommand.RunAsync(console, p.GetValue(config), SplitNames(p.GetValue(servers)), ct));
+        command.Options.Add(http);
+        command.Options.Add(logFormat);
+        command.SetAction((p, ct) => ListenCommand.RunAsync(console, p.GetValue(config), SplitNames(p.GetValue(servers)), p.GetValue(http), p.GetValue(logFormat), ct));
         return command;
     }
 

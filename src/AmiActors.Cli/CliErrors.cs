@@ -13,6 +13,8 @@ public static class ExitCodes
     public const int Connection = 3;
     /// <summary>The server answered <c>Response: Error</c>.</summary>
     public const int ServerError = 4;
+    /// <summary>Logged in, but the action got no complete reply within its timeout (<c>--timeout</c>).</summary>
+    public const int Timeout = 5;
 }
 
 /// <summary>A failure reported as one line on stderr with a given exit code.</summary>

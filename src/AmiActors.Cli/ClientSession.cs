@@ -80,13 +80,17 @@ internal sealed class ClientSession : IAsyncDisposable
                 case AmiConnectionState.Connected:
                     return;
                 case AmiConnectionState.AuthenticationFailed:
-                    throw CliException.Connection($"login to {Describe(server)} failed: {change.Reason ?? "the server rejected the credentials"}.");
+                    throw CliException.Connection($"login to {Describe(server)} failed: {OneShot(change.Reason) ?? "the server rejected the credentials"}.");
                 case AmiConnectionState.Reconnecting:
                 case AmiConnectionState.Stopped:
-                    throw CliException.Connection($"cannot connect to {Describe(server)}: {change.Reason ?? "connection failed"}.");
+                    throw CliException.Connection($"cannot connect to {Describe(server)}: {OneShot(change.Reason) ?? "connection failed"}.");
             }
         }
     }
+
+    /// <summary>A reason as a one-shot command reports it: it does not retry (no "next attempt in"), and ends in one period.</summary>
+    internal static string? OneShot(string? reason) =>
+        reason is null ? null : global::System.Text.RegularExpressions.Regex.Replace(reason, @"; next attempt in \d+ ms$", "").TrimEnd('.', ' ');
 
     private static string Describe(AmiServerDefinition s) => $"{(s.UseTls ? "tls" : "tcp")}://{s.Username}@{s.Host}:{s.Port}";
 

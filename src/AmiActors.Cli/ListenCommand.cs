@@ -1,9 +1,6 @@
 using Akka.Actor;
-using Akka.Configuration;
-using Akka.Configuration.Hocon;
 using Akka.Hosting;
 using AmiActors.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,7 +10,9 @@ using System.Globalization;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
+using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AmiActors.Cli;
 
@@ -25,74 +24,43 @@ internal static class ListenCommand
 {
     private const string LogTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
-    public static async Task<int> RunAsync(CliConsole console, string? configFile, IReadOnlyList<string> onlyServers, CancellationToken ct)
+    public static async Task<int> RunAsync(CliConsole console, string? configFile, IReadOnlyList<string> onlyServers, string? http, string? logFormat, CancellationToken ct)
     {
-        var settings = new HostApplicationBuilderSettings { Args = [], ContentRootPath = Directory.GetCurrentDirectory() };
+        var setup = ListenConfiguration.Load(configFile, onlyServers, http, logFormat);
+        var options = setup.Options;
+        var hocon = setup.Hocon;
+        // Everything is read and checked above: the host adds no configuration files of its own (and no file watchers).
+        var settings = new HostApplicationBuilderSettings { Args = [], ContentRootPath = Directory.GetCurrentDirectory(), DisableDefaults = true };
         var builder = Host.CreateApplicationBuilder(settings);
-        Config? hocon = null;
-        if (configFile is not null)
-        {
-            if (!File.Exists(configFile))
-            {
-                throw CliException.Usage($"the configuration file '{configFile}' does not exist.");
-            }
-            if (configFile.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            {
-                builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
-            }
-            else
-            {
-                hocon = LoadHocon(configFile);
-            }
-        }
-
-        var options = new AmiOptions();
-        builder.Configuration.GetSection(AmiOptions.SectionName).Bind(options);
-        var configured = ServerIds(options, hocon);
-        if (configured.Count == 0)
-        {
-            throw CliException.Usage("no AMI server is configured: give --config FILE (HOCON with ami.servers, or JSON with an Ami:Servers list) or set Ami__Servers__0__Host and friends.");
-        }
-        var unknown = onlyServers.Where(id => !configured.Contains(id)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw CliException.Usage($"unknown server id(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))}; configured: {string.Join(", ", configured)}.");
-        }
-        if (onlyServers.Count > 0)
-        {
-            options.Servers.RemoveAll(s => !onlyServers.Contains(s.EffectiveId));
-            if (hocon is not null)
-            {
-                KeepServers(hocon, onlyServers);
-            }
-        }
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw CliException.Usage(e.Message);
-        }
 
         builder.Services.AddSerilog((_, log) =>
         {
             log.MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
                 .Enrich.FromLogContext();
+            ITextFormatter formatter = setup.LogFormat == LogFormat.Json
+                ? new CompactJsonFormatter()
+                : new MessageTemplateTextFormatter(LogTemplate, CultureInfo.InvariantCulture);
             if (ReferenceEquals(console.Stdout, Console.Out))
             {
-                log.WriteTo.Console(outputTemplate: LogTemplate, formatProvider: CultureInfo.InvariantCulture);
+                if (setup.LogFormat == LogFormat.Json)
+                {
+                    log.WriteTo.Console(formatter);
+                }
+                else
+                {
+                    log.WriteTo.Console(outputTemplate: LogTemplate, formatProvider: CultureInfo.InvariantCulture);
+                }
             }
             else
             {
-                log.WriteTo.Sink(new TextWriterSink(console.Stdout, new MessageTemplateTextFormatter(LogTemplate, CultureInfo.InvariantCulture)));
+                log.WriteTo.Sink(new TextWriterSink(console.Stdout, formatter));
             }
         }, writeToProviders: false);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton<IOptions<AmiOptions>>(Options.Create(options));
         builder.Services.AddAmiClient();
-        builder.Services.AddHealthChecks().AddAmiHealthChecks();
+        builder.Services.AddHealthChecks().AddAmiHealthChecks([.. setup.ServerIds]);
         builder.Services.AddAkka("ami", (akka, sp) =>
         {
             akka.WithAmiLogging().WithAmi(options);
@@ -101,50 +69,16 @@ internal static class ListenCommand
                 akka.AddHocon(hocon, HoconAddMode.Prepend);
             }
         });
+        if (setup.Http is { } address)
+        {
+            builder.Services.AddSingleton(sp => new HttpEndpointService(address, sp.GetRequiredService<HealthCheckService>(), sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpointService>());
+        }
         // Registered after Akka so that it stops first, while the stream can still complete.
         builder.Services.AddHostedService<EventLogService>();
         using var host = builder.Build();
         await host.RunAsync(ct).ConfigureAwait(false);
         return ExitCodes.Success;
-    }
-
-    private static Config LoadHocon(string file)
-    {
-        try
-        {
-            return ConfigurationFactory.ParseString(File.ReadAllText(file));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw CliException.Usage($"cannot read '{file}': {e.Message}");
-        }
-        catch (Exception e)
-        {
-            throw CliException.Usage($"'{file}' is not valid HOCON: {e.Message}");
-        }
-    }
-
-    private static HashSet<string> ServerIds(AmiOptions options, Config? hocon)
-    {
-        var ids = new HashSet<string>(options.Servers.Select(s => s.EffectiveId), StringComparer.Ordinal);
-        if (HoconServers(hocon) is { } servers)
-        {
-            ids.UnionWith(servers.Items.Keys);
-        }
-        return ids;
-    }
-
-    private static HoconObject? HoconServers(Config? hocon) =>
-        hocon is not null && hocon.HasPath("ami.servers") ? hocon.GetValue("ami.servers").GetObject() : null;
-
-    /// <summary>Removes every server but <paramref name="keep"/> from the parsed file (its tree is ours: freshly parsed).</summary>
-    private static void KeepServers(Config hocon, IReadOnlyList<string> keep)
-    {
-        var servers = HoconServers(hocon)!;
-        foreach (var id in servers.Items.Keys.Where(id => !keep.Contains(id)).ToList())
-        {
-            servers.Items.Remove(id);
-        }
     }
 
     /// <summary>Logs every event, structured: server, event name, and the common channel fields.</summary>

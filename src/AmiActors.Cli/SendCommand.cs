@@ -14,7 +14,7 @@ internal static class SendCommand
         Print(console.Stdout, action, result, json);
         if (!result.IsSuccess)
         {
-            console.Stderr.WriteLine($"ami: the server answered {action.Name} with an error: {ErrorText(result)}.");
+            console.Stderr.WriteLine($"ami: the server answered {action.Name} with an error: {ErrorText(result).TrimEnd('.', ' ')}.");
             return ExitCodes.ServerError;
         }
         return ExitCodes.Success;

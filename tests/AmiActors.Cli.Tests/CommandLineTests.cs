@@ -87,7 +87,7 @@ public class CommandLineTests
     {
         var ct = CancellationToken.None;
         Assert.Equal(ExitCodes.Connection, CliApp.Describe(new AmiAuthenticationException("s", "admin", "Authentication failed"), ct).Code);
-        Assert.Equal(ExitCodes.Connection, CliApp.Describe(new AmiActionTimeoutException("s", "Ping", "1", TimeSpan.FromSeconds(1), "the response"), ct).Code);
+        Assert.Equal(ExitCodes.Timeout, CliApp.Describe(new AmiActionTimeoutException("s", "Ping", "1", TimeSpan.FromSeconds(1), "the response"), ct).Code);
         Assert.Equal(ExitCodes.Usage, CliApp.Describe(new UnknownServerException("x"), ct).Code);
         var message = CliApp.Describe(new InvalidOperationException("boom"), ct).Message!;
         Assert.DoesNotContain(" at ", message);

@@ -67,6 +67,8 @@ public class FakeServerCommandTests : IAsyncLifetime
         var run = await CliRun.RunAsync("send", "--url", Url("WrongSecret42"), "Ping");
         Assert.Equal(ExitCodes.Connection, run.ExitCode);
         Assert.Contains("login", run.Stderr);
+        Assert.DoesNotContain("next attempt", run.Stderr);
+        Assert.DoesNotContain("..", run.Stderr);
         Assert.DoesNotContain("WrongSecret42", run.Stderr + run.Stdout);
         Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
@@ -78,6 +80,8 @@ public class FakeServerCommandTests : IAsyncLifetime
         await _server.StopAsync(sendShutdownEvent: false);
         var run = await CliRun.RunAsync("send", "--url", $"tcp://admin:amp111@127.0.0.1:{port}", "Ping", "--connect-timeout", "20");
         Assert.Equal(ExitCodes.Connection, run.ExitCode);
+        Assert.Contains("connection refused", run.Stderr);
+        Assert.DoesNotContain("finishConnect", run.Stderr);
         Assert.Contains("cannot connect", run.Stderr);
     }
 

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using AmiActors.TestKit;
 
 namespace AmiActors.Cli.Tests;
@@ -83,5 +86,110 @@ public class ListenCommandTests : IAsyncLifetime
         var run = await CliRun.RunAsync("listen", "--config", conf);
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains("no AMI server is configured", run.Stderr);
+    }
+
+    private string OneServer(string name = "main") => WriteFile(name + ".conf", $$"""
+        ami.servers { {{name}} { host = "127.0.0.1", port = {{_server.Port}}, username = "admin", secret = "amp111" } }
+        ami.reconnect { min-backoff = 100ms, max-backoff = 200ms }
+        """);
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        T last = await probe();
+        while (!done(last))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"{what}: still {last} after 30 s");
+            }
+            await Task.Delay(50);
+            last = await probe();
+        }
+        return last;
+    }
+
+    [Fact]
+    public async Task Listen_with_http_serves_healthz_readyz_and_prometheus_metrics()
+    {
+        var stdout = new ConcurrentWriter();
+        using var stop = new CancellationTokenSource();
+        var listen = CliRun.RunAsync(["listen", "--config", OneServer(), "--http", "127.0.0.1:0"], null, null, TimeSpan.FromSeconds(90), stdout, stop.Token);
+        var bound = await EventuallyAsync(() => Task.FromResult(Regex.Match(stdout.ToString(), @"Serving /healthz, /readyz and /metrics on (http://\S+)")),
+            m => m.Success || listen.IsCompleted, "the HTTP endpoint's address in the log");
+        Assert.True(bound.Success, stdout.ToString());
+        using var http = new HttpClient { BaseAddress = new Uri(bound.Groups[1].Value) };
+
+        var healthz = await http.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+
+        var ready = await EventuallyAsync(() => http.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, "/readyz");
+        var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        Assert.Equal("Connected", body.GetProperty("servers").GetProperty("main").GetProperty("state").GetString());
+
+        await _server.EmitEventAsync(("Event", "Newchannel"), ("Privilege", "call,all"), ("Channel", "PJSIP/7-00000001"));
+        var metrics = await EventuallyAsync(() => http.GetStringAsync("/metrics"),
+            m => Regex.IsMatch(m, @"ami_events_received_total\{[^}]*ami_server=""main""[^}]*\} [1-9]"), "/metrics");
+        Assert.Matches(@"ami_connected\{[^}]*ami_server=""main""[^}]*\} 1", metrics);
+        Assert.Contains("# TYPE ami_events_received_total counter", metrics);
+        Assert.Contains("dotnet_process_cpu_time_seconds_total", metrics);
+        Assert.Contains("dotnet_gc_collections_total", metrics);
+
+        // The server goes away: not ready (503), with the state of each server; still alive.
+        await _server.StopAsync(sendShutdownEvent: false);
+        var notReady = await EventuallyAsync(() => http.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.ServiceUnavailable, "/readyz after the server stopped");
+        body = JsonDocument.Parse(await notReady.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Degraded", body.GetProperty("status").GetString());
+        Assert.NotEqual("Connected", body.GetProperty("servers").GetProperty("main").GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        Assert.Matches(@"ami_connected\{[^}]*ami_server=""main""[^}]*\} 0", await http.GetStringAsync("/metrics"));
+
+        stop.Cancel();
+        var run = await listen;
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain("amp111", run.Stdout);
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("/healthz"));
+    }
+
+    [Fact]
+    public async Task Listen_serves_no_http_unless_configured()
+    {
+        var stdout = new ConcurrentWriter();
+        using var stop = new CancellationTokenSource();
+        var listen = CliRun.RunAsync(["listen", "--config", OneServer()], null, null, TimeSpan.FromSeconds(60), stdout, stop.Token);
+        await _server.WaitForLoginsAsync(1, TimeSpan.FromSeconds(30));
+        await EventuallyAsync(() => Task.FromResult(stdout.ToString()), s => s.Contains("logged in to", StringComparison.Ordinal), "a login in the log");
+        stop.Cancel();
+        var run = await listen;
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain("/healthz", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Listen_with_log_format_json_writes_one_compact_json_object_per_line_with_the_structured_properties()
+    {
+        var stdout = new ConcurrentWriter();
+        using var stop = new CancellationTokenSource();
+        var listen = CliRun.RunAsync(["listen", "--config", OneServer(), "--log-format", "json"], null, null, TimeSpan.FromSeconds(60), stdout, stop.Token);
+        await _server.WaitForLoginsAsync(1, TimeSpan.FromSeconds(30));
+        await EventuallyAsync(async () =>
+        {
+            await _server.EmitEventAsync(("Event", "Hangup"), ("Privilege", "call,all"), ("Channel", "PJSIP/9-00000009"), ("Uniqueid", "9.9"));
+            return stdout.ToString();
+        }, s => s.Contains("PJSIP/9-00000009", StringComparison.Ordinal) || listen.IsCompleted, "the event in the log");
+        stop.Cancel();
+        var run = await listen;
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        var docs = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(docs, d => Assert.True(d.TryGetProperty("@t", out _) && d.TryGetProperty("@mt", out _), d.ToString()));
+        var hangup = docs.First(d => d.TryGetProperty("AmiEvent", out var e) && e.GetString() == "Hangup");
+        Assert.Equal("main", hangup.GetProperty("AmiServer").GetString());
+        Assert.Equal("PJSIP/9-00000009", hangup.GetProperty("Channel").GetString());
+        Assert.Equal("9.9", hangup.GetProperty("Uniqueid").GetString());
+        Assert.True(hangup.TryGetProperty("SourceContext", out _));
+        Assert.DoesNotContain("amp111", run.Stdout);
     }
 }

@@ -89,6 +89,12 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private string? _amiVersion;
     private string? _authFailure;
     private int _attempts;
+    // Sessions in a row that ended before reset-after: a flapping server backs off, a kicked session comes back at once.
+    private int _shortSessions;
+    private bool _sessionStable;
+    private int _attemptsSinceLogin;
+    private bool _wasLoggedIn;
+    private DateTimeOffset? _downSince;
     private DateTimeOffset _lastReceive;
     private bool _stopping;
     private IActorRef? _drainReplyTo;
@@ -226,6 +232,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 break;
             case StableTick:
                 _attempts = 0;
+                _shortSessions = 0;
+                _sessionStable = true;
                 _history.Crashes = 0;
                 break;
             case BufferExpiryTick:
@@ -272,6 +280,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _login.Reset();
         _parser = new AmiParser(new AmiParserOptions { MaxFrameSize = _settings.MaxFrameSize, ExpectBanner = true });
         _outbound.Reset();
+        _attemptsSinceLogin++;
+        _downSince ??= Now;
         var timeout = _server.ConnectTimeout ?? _settings.ConnectTimeout;
         var options = new AmiTransport.Options(_server.Host, _server.Port, timeout, _server.UseTls, _server.TlsServerName, _server.AcceptInvalidCertificate);
         _transport = Context.ActorOf(AmiTransport.Props(options), "transport-" + _incarnation);
@@ -293,6 +303,14 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         Timers.Cancel(StageKey);
         _authFailure = null;
+        var down = Now - (_downSince ?? Now);
+        _log.Info("AMI server '{ServerId}': logged in to {Endpoint} as '{Username}' ({AmiVersion}), after {Attempts} attempt(s), {Downtime}",
+            _server.Id, $"{_server.Host}:{_server.Port}", _server.Username, _amiVersion is null ? "AMI version unknown" : "AMI " + _amiVersion, _attemptsSinceLogin,
+            _wasLoggedIn ? $"down for {down.TotalMilliseconds:0} ms" : $"{down.TotalMilliseconds:0} ms after start");
+        _wasLoggedIn = true;
+        _attemptsSinceLogin = 0;
+        _downSince = null;
+        _sessionStable = false;
         Timers.StartSingleTimer(StableKey, StableTick.Instance, _settings.ResetAfter);
         _lastReceive = Now;
         if (_settings.HeartbeatInterval is { } interval)
@@ -324,6 +342,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     // The connection is gone (closed, timed out, dead, corrupt): fail what is in flight, then reconnect after a backoff.
     private void LoseConnection(string reason)
     {
+        bool wasLoggedIn = _state == AmiConnectionState.Connected;
         CloseTransport(abort: true);
         Timers.Cancel(StageKey);
         Timers.Cancel(HeartbeatKey);
@@ -334,6 +353,13 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         {
             FinishStop(reason);
             return;
+        }
+        if (wasLoggedIn)
+        {
+            // A session that was logged in: the first attempt comes after min-backoff, unless it and the sessions before it
+            // were short (each ended within reset-after of its login): then each short session in a row doubles the wait.
+            _downSince = Now;
+            _attempts = _sessionStable ? 0 : _shortSessions++;
         }
         _attempts++;
         if (GiveUp(reason))

@@ -30,11 +30,29 @@ internal static class AmiTransport
         private WriteAck() { }
     }
 
-    /// <summary>Closes the connection (abortively when <see cref="Abort"/>); <see cref="Closed"/> follows.</summary>
-    public sealed record Close(bool Abort);
+    /// <summary>
+    /// Closes the connection (abortively when <see cref="Abort"/>); <see cref="Closed"/> follows. When the connection actor
+    /// stops, its transport may be gone before this arrives, and <see cref="Closed"/> may find no one: both are expected, so
+    /// neither is logged as a dead letter.
+    /// </summary>
+    public sealed record Close(bool Abort) : IDeadLetterSuppression;
 
     /// <summary>The connection ended (or could not be established); the transport stops after sending this.</summary>
-    public sealed record Closed(string Reason);
+    public sealed record Closed(string Reason) : IDeadLetterSuppression;
+
+    /// <summary>
+    /// The reason for a failed connect, the same for TCP and TLS: "connection refused" when the server refused it (Akka.IO
+    /// reports a refusal as "finishConnect never returned true"), otherwise the error's own message.
+    /// </summary>
+    public static string ConnectFailed(Options options, Exception? cause)
+    {
+        string target = $"{(options.UseTls ? "TLS connect" : "connect")} to {options.Host}:{options.Port} failed";
+        var socket = cause?.GetBaseException() as SocketException;
+        string? why = socket?.SocketErrorCode == SocketError.ConnectionRefused || (cause?.Message.Contains("finishConnect", StringComparison.Ordinal) ?? false)
+            ? "connection refused"
+            : cause?.GetBaseException().Message.TrimEnd('.');
+        return why is null ? target : $"{target}: {why}";
+    }
 
     public static Props Props(Options options) =>
         options.UseTls ? Akka.Actor.Props.Create(() => new TlsTransportActor(options)) : Akka.Actor.Props.Create(() => new TcpTransportActor(options));
@@ -65,7 +83,7 @@ internal abstract class TransportActorBase : ReceiveActor
             Connection = Sender;
             OnConnected();
         });
-        Receive<Tcp.CommandFailed>(f => Finish($"connect to {Where} failed{(f.Cause.HasValue ? ": " + f.Cause.Value.Message : "")}"));
+        Receive<Tcp.CommandFailed>(f => Finish(AmiTransport.ConnectFailed(Options, f.Cause.HasValue ? f.Cause.Value : null)));
         Receive<AmiTransport.Close>(_ => Finish("closed before connecting"));
     }
 
