@@ -111,7 +111,11 @@ public sealed record AmiActionResult(string ServerId, string ActionId, AmiMessag
 /// <param name="State">Its connection state.</param>
 /// <param name="AmiVersion">The AMI version from the last banner, or null.</param>
 /// <param name="EventsDropped">Events dropped for this server because subscribers or streams were too slow.</param>
-public sealed record AmiServerStatus(string ServerId, AmiConnectionState State, string? AmiVersion, long EventsDropped);
+public sealed record AmiServerStatus(string ServerId, AmiConnectionState State, string? AmiVersion, long EventsDropped)
+{
+    /// <summary>On a cluster (AmiActors.Cluster), the address of the node that hosts the server's connection; null on a single node or while unknown.</summary>
+    public string? Node { get; init; }
+}
 
 /// <summary>
 /// The protocol of the manager actor (the supervisor named <c>ami</c>): send these to it, by <c>Tell</c> or <c>Ask</c>.
