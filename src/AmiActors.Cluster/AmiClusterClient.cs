@@ -84,7 +84,7 @@ public sealed class AmiClusterClient : IAmiClient
         _local.SubscribeConnectionStateAsync(subscriber, serverId);
 
     /// <inheritdoc />
-    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
+    public Source<AmiEventReceived, Task> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 0, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
         _local.Events(serverId, eventNames, bufferSize, overflowStrategy);
 
     /// <inheritdoc />

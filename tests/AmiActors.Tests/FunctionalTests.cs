@@ -150,13 +150,13 @@ public class FunctionalTests(ITestOutputHelper output) : RuntimeTestBase(output)
     public async Task An_async_Originate_that_is_not_answered_fails_with_reason_3()
     {
         var client = await ConnectAsync();
-        var result = await client.SendRawAsync("real", new OriginateAction("Local/260@test") { Application = "Wait", Data = "1", Async = true, Timeout = 3000 },
+        var result = await client.SendRawAsync("real", new OriginateAction("Local/260@test") { Application = "Wait", Data = "1", Async = true, Timeout = TimeSpan.FromSeconds(3) },
             TimeSpan.FromSeconds(30));
         Assert.False(result.IsSuccess);
         Assert.Equal("Failure", result.OriginateResponse!.Get("Response"));
         Assert.Equal("3", result.OriginateResponse.Get("Reason"));
         var thrown = await Assert.ThrowsAsync<AmiErrorResponseException>(() => client.SendAsync("real",
-            new OriginateAction("Local/260@test") { Application = "Wait", Data = "1", Async = true, Timeout = 3000 }, TimeSpan.FromSeconds(30)));
+            new OriginateAction("Local/260@test") { Application = "Wait", Data = "1", Async = true, Timeout = TimeSpan.FromSeconds(3) }, TimeSpan.FromSeconds(30)));
         Assert.Contains("Reason 3", thrown.Message);
     }
 
@@ -164,7 +164,7 @@ public class FunctionalTests(ITestOutputHelper output) : RuntimeTestBase(output)
     public async Task A_sync_Originate_that_is_not_answered_answers_Error()
     {
         var client = await ConnectAsync();
-        var result = await client.SendRawAsync("real", new OriginateAction("Local/260@test") { Application = "Wait", Data = "1", Timeout = 3000 },
+        var result = await client.SendRawAsync("real", new OriginateAction("Local/260@test") { Application = "Wait", Data = "1", Timeout = TimeSpan.FromSeconds(3) },
             TimeSpan.FromSeconds(30));
         Assert.False(result.IsSuccess);
         Assert.Equal("Error", result.Response.Get("Response"));

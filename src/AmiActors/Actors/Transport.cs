@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using System.Net.Sockets;
 using Akka.Actor;
+using Akka.Event;
 using Akka.IO;
 
 namespace AmiActors.Actors;
