@@ -93,7 +93,7 @@ public sealed class AmiAuthenticationException(string serverId, string username,
 
 /// <summary>Thrown by <see cref="IAmiClient"/> when the server answered <c>Response: Error</c> (or an async Originate failed). Carries the whole result.</summary>
 public sealed class AmiErrorResponseException(AmiActionResult result, string actionName)
-    : AmiException($"AMI server '{result.ServerId}' answered {actionName} (ActionID {result.ActionId}) with an error: {(result.OriginateResponse?.Get("Reason") is { } reason ? $"OriginateResponse Failure, Reason {reason}" : result.Message?.TrimEnd('.') ?? "no message")}.")
+    : AmiException($"AMI server '{result.ServerId}' answered {actionName} (ActionID {result.ActionId}) with an error: {(result.OriginateResponseEvent is { ReasonRaw: { } reason } o ? $"OriginateResponse Failure, Reason {reason} ({AmiActionResult.OriginateReasonText(o.Reason)})" : result.Message?.TrimEnd('.') ?? "no message")}.")
 {
     /// <summary>The full reply.</summary>
     public AmiActionResult Result { get; } = result;

@@ -46,6 +46,35 @@ public class GeneratorTests
         Assert.Contains("\"Brand-New\"u8", sources["AmiCatalogs.g.cs"]);
     }
 
+    [Fact]
+    public void Hints_make_a_duration_parameter_a_TimeSpan_and_give_a_typed_parameter_a_raw_companion()
+    {
+        const string catalog = """{"source":"t","actions":[{"name":"Dial","parameters":[{"name":"Channel","required":true},{"name":"Priority"},{"name":"Timeout"},{"name":"Wait"}]}],"events":[]}""";
+        const string hints = """{"actionParameters":{"milliseconds":["Dial.Timeout"],"int":["Dial.Priority","Wait"]},"rawActionParameters":["Dial.Priority","Dial.Timeout"]}""";
+        var (diagnostics, sources) = Run(("ami-catalog-asterisk-22.json", catalog), ("ami-type-hints.json", hints));
+        Assert.Empty(diagnostics);
+        string actions = sources["AmiActions.g.cs"];
+        Assert.Contains("public global::System.TimeSpan? Timeout { get; init; }", actions);
+        Assert.Contains("public string? TimeoutRaw { get; init; }", actions);
+        Assert.Contains("public int? Priority { get; init; }", actions);
+        Assert.Contains("public string? PriorityRaw { get; init; }", actions);
+        Assert.Contains("public int? Wait { get; init; }", actions);
+        Assert.DoesNotContain("WaitRaw", actions);
+        Assert.Contains("Set Priority or PriorityRaw, not both.", actions);
+    }
+
+    [Fact]
+    public void A_milliseconds_hint_on_an_event_field_is_reported()
+    {
+        const string catalog = """{"source":"t","actions":[],"events":[{"name":"Hangup","fields":[{"name":"Duration"}]}]}""";
+        const string hints = """{"eventFields":{"milliseconds":["Hangup.Duration"]}}""";
+        var (diagnostics, sources) = Run(("ami-catalog-asterisk-22.json", catalog), ("ami-type-hints.json", hints));
+        var error = Assert.Single(diagnostics);
+        Assert.Equal(DiagnosticSeverity.Error, error.Severity);
+        Assert.Contains("unknown kind 'milliseconds'", error.GetMessage());
+        Assert.Empty(sources);
+    }
+
     private static (ImmutableArray<Diagnostic> Diagnostics, Dictionary<string, string> Sources) Run(params (string Name, string Text)[] files)
     {
         var compilation = CSharpCompilation.Create("probe", [], [], new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));

@@ -69,7 +69,8 @@ public class MinimalHostSampleTests(ITestOutputHelper output)
     private async Task<(int ExitCode, List<string> Lines)> RunSampleAsync(IReadOnlyDictionary<string, string> environment)
     {
         string dll = SamplePath("AmiActors.Samples.MinimalHost");
-        var start = new ProcessStartInfo("dotnet")
+        // The dotnet that runs these tests (the CLI sets DOTNET_HOST_PATH for its children), else the one on the PATH.
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,

@@ -3,21 +3,8 @@ namespace AmiActors.Samples.Tests;
 /// <summary>Finds the repository's files from the test binary.</summary>
 internal static class RepositoryFiles
 {
-    private static readonly Lazy<string> s_root = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AmiActors.sln")))
-            {
-                return dir.FullName;
-            }
-            dir = dir.Parent;
-        }
-        throw new DirectoryNotFoundException("AmiActors.sln was not found above the test binary");
-    });
-
-    public static string Root => s_root.Value;
+    /// <summary>The repository's root: three levels above tests/fixtures/asterisk-22, which the linked finder locates.</summary>
+    public static string Root { get; } = Path.GetFullPath(Path.Combine(AmiActors.Testing.CapturedFixtures.Directory, "..", "..", ".."));
 
     /// <summary>README.md and every Markdown file under docs/.</summary>
     public static IEnumerable<string> Documents()

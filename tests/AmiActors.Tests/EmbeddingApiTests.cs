@@ -151,6 +151,10 @@ public class EmbeddingApiTests(ITestOutputHelper output) : RuntimeTestBase(outpu
         Assert.False(busy.IsSuccess);
         Assert.Equal(OriginateResponseResponse.Failure, busy.OriginateResponseEvent!.Response);
         Assert.Contains("OriginateResponse Failure, Reason 5 (busy)", busy.ToString());
+        var thrown = await Assert.ThrowsAsync<AmiErrorResponseException>(
+            () => client.SendAsync("pbx1", new OriginateAction("PJSIP/100") { Context = "test", Exten = "busy", Priority = 1, Async = true }, Long));
+        Assert.Contains("OriginateResponse Failure, Reason 5 (busy)", thrown.Message);
+        Assert.Equal(5, thrown.Result.OriginateResponseEvent!.Reason);
 
         var ping = await client.SendAsync("pbx1", new PingAction(), Long);
         Assert.Null(ping.OriginateResponseEvent);
