@@ -46,26 +46,38 @@ public sealed class ActionsHarness : IHarness
         await FaultAsync(client, server, faultActions);
 
         var sequential = new List<double>();
+        var sequentialCpu = new List<double>();
         var parallel = new List<double>();
+        var parallelCpu = new List<double>();
         var settle = new List<double>();
         var after = new List<double>();
         for (int round = 1; round <= rounds; round++)
         {
+            var cpu = CpuTime();
             double seq = await RuntimeHarness.SequentialAsync(client, pings);
+            double seqCpu = (CpuTime() - cpu).TotalMicroseconds / pings;
+            cpu = CpuTime();
             double pipe = await RuntimeHarness.PipelinedAsync(client, pipelined, inFlight);
+            double pipeCpu = (CpuTime() - cpu).TotalMicroseconds / pipelined;
             var (settleMs, afterMs) = await FaultAsync(client, server, faultActions);
             sequential.Add(seq);
+            sequentialCpu.Add(seqCpu);
             parallel.Add(pipe);
+            parallelCpu.Add(pipeCpu);
             settle.Add(settleMs);
             after.Add(afterMs);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {round}: sequential {seq:F0}/s; {inFlight} in flight {pipe:F0}/s; fault: {faultActions} in flight settled {settleMs:F0} ms after the drop, {faultActions} after the reconnect answered in {afterMs:F0} ms"));
+                $"round {round}: sequential {seq:F0}/s ({seqCpu:F1} us CPU per Ping); {inFlight} in flight {pipe:F0}/s ({pipeCpu:F1} us CPU per Ping); fault: {faultActions} in flight settled {settleMs:F0} ms after the drop, {faultActions} after the reconnect answered in {afterMs:F0} ms"));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median: sequential {RuntimeHarness.Median(sequential):F0}/s; {inFlight} in flight {RuntimeHarness.Median(parallel):F0}/s; fault settle {RuntimeHarness.Median(settle):F0} ms; after reconnect {RuntimeHarness.Median(after):F0} ms"));
+            $"median: sequential {RuntimeHarness.Median(sequential):F0}/s ({RuntimeHarness.Median(sequentialCpu):F1} us CPU per Ping); {inFlight} in flight {RuntimeHarness.Median(parallel):F0}/s ({RuntimeHarness.Median(parallelCpu):F1} us CPU per Ping); fault settle {RuntimeHarness.Median(settle):F0} ms; after reconnect {RuntimeHarness.Median(after):F0} ms"));
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
         return 0;
     }
+
+    // CPU time of the whole process (client, actor system and the in-process fake server): less sensitive than rates to other
+    // processes competing for the cores.
+    private static TimeSpan CpuTime() => Process.GetCurrentProcess().TotalProcessorTime;
 
     // The fault suite's scenario: the server answers each action after 2 ms; once it has read 100, every session is dropped. Every
     // action must end (its reply or AmiConnectionLostException); then, after the reconnect, as many again all get their replies.

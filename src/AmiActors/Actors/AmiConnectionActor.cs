@@ -117,6 +117,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _buffer = new DisconnectedBuffer(server.Id);
         _login = new LoginHandshake(server);
         _backoff = new ReconnectBackoff(settings);
+        CorrelationDispatcher.EnsureRegistered(Context.System);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -125,6 +126,10 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         Akka.Actor.Props.Create(() => new AmiConnectionActor(server, settings, router, history));
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    // A child that throws has a bug: a correlation actor stops (answering its asker, see its PostStop), a transport stops (its
+    // Closed makes this actor reconnect with backoff). Neither is restarted with its state lost.
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decider.From(Directive.Stop));
 
     protected override void PreStart() => Connect();
 
@@ -567,10 +572,19 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     private void ExpireDeadlines()
     {
-        _correlations.Expire(Now);
+        var expired = _correlations.TakeExpired(Now);
+        // The next check first: a correlation actor answers its asker as it is told (it runs on this thread).
         if (_correlations.NextDeadline is { } next)
         {
             ScheduleTimeoutCheck(next);
+        }
+        if (expired is null)
+        {
+            return;
+        }
+        foreach (var (actor, deadline) in expired)
+        {
+            actor.Tell(new AmiCorrelationActor.DeadlinePassed(deadline));
         }
     }
 

@@ -38,9 +38,9 @@ internal sealed class AmiCorrelationActor : UntypedActor
 
     /// <summary>
     /// The one Props every correlation actor is made from (the action's data comes in <see cref="Request"/>), so creating one
-    /// compiles nothing and allocates no Props.
+    /// compiles nothing and allocates no Props. It runs on <see cref="CorrelationDispatcher"/>: on its connection actor's thread.
     /// </summary>
-    public static readonly Props Props = Akka.Actor.Props.CreateBy(new Producer());
+    public static readonly Props Props = Akka.Actor.Props.CreateBy(new Producer()).WithDispatcher(CorrelationDispatcher.DispatcherId);
 
     private enum Stage
     {
@@ -86,10 +86,11 @@ internal sealed class AmiCorrelationActor : UntypedActor
 
     protected override void PostStop()
     {
-        // Stopped with the connection actor before the reply was complete: no one may wait for nothing.
+        // Stopped before the reply was complete (with the connection actor, or by a bug of its own): no one may wait for nothing.
         if (_stage != Stage.Finished && _request is not null)
         {
             _request.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_request.ServerId, _request.ActionName, "the connection actor stopped")));
+            Context.Parent.Tell(new Done(_request.ActionId));
         }
     }
 

@@ -5,8 +5,8 @@ namespace AmiActors.Actors;
 /// <summary>
 /// The connection actor's ActionID -> correlation actor map, and the one deadline list behind its single action timer: entries in
 /// deadline order (actions mostly share a timeout, so a new one goes at the tail), each removed in O(1) when its actor is
-/// done. When the timer fires, the actors whose deadline has passed are told <see cref="AmiCorrelationActor.DeadlinePassed"/>;
-/// the actor decides what that means for its stage. Used only from the connection actor's thread.
+/// done. When the timer fires, the connection actor tells the actors whose deadline has passed
+/// <see cref="AmiCorrelationActor.DeadlinePassed"/>; the actor decides what that means for its stage. Used only from the connection actor's thread.
 /// </summary>
 internal sealed class CorrelationTable
 {
@@ -106,16 +106,19 @@ internal sealed class CorrelationTable
     }
 
     /// <summary>
-    /// The timer fired: tells each actor whose deadline has passed, and takes it off the list (it stays in the map until its Done).
+    /// The timer fired: takes the actions whose deadline has passed off the list (each stays in the map until its Done) and
+    /// returns their actors with those deadlines (null when none), to be told once the next timer is set.
     /// </summary>
-    public void Expire(DateTimeOffset now)
+    public List<(IActorRef Actor, DateTimeOffset Deadline)>? TakeExpired(DateTimeOffset now)
     {
         _checkAt = null;
+        List<(IActorRef, DateTimeOffset)>? expired = null;
         while (_head is { } entry && entry.Deadline <= now)
         {
             Unlink(entry);
-            entry.Actor.Tell(new AmiCorrelationActor.DeadlinePassed(entry.Deadline));
+            (expired ??= new()).Add((entry.Actor, entry.Deadline));
         }
+        return expired;
     }
 
     private void Link(Entry entry)
