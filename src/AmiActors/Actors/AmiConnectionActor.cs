@@ -126,6 +126,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     protected override void PreStart() => Connect();
 
+    protected override SupervisorStrategy SupervisorStrategy() => ConnectionChildStrategy.Instance;
+
     protected override void PreRestart(Exception reason, object message)
     {
         _history.Crashes++;
