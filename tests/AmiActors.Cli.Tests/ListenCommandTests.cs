@@ -2,6 +2,7 @@ using AmiActors.TestKit;
 
 namespace AmiActors.Cli.Tests;
 
+[Collection(SerilogGlobalLogger.Name)]
 public class ListenCommandTests : IAsyncLifetime
 {
     private FakeAsteriskServer _server = null!;
@@ -50,6 +51,8 @@ public class ListenCommandTests : IAsyncLifetime
         var run = await listen;
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("main Newchannel channel=PJSIP/42-00000001", run.Stdout);
+        // AmiActors' own log events reach the worker's Serilog output (Akka.Logger.Serilog), rendered from their templates.
+        Assert.Contains("[INF] AmiActors.Actors.AmiManagerActor: AMI server main: Authenticating -> Connected", run.Stdout);
         Assert.DoesNotContain("other", run.Stdout.Split('\n').Where(l => l.Contains("AmiActors")).FirstOrDefault() ?? "");
         Assert.DoesNotContain("amp111", run.Stdout);
         Assert.Equal(1, _server.ConnectionCount);
