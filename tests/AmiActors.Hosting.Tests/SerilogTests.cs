@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting.Display;
 
 namespace AmiActors.Hosting.Tests;
 
@@ -69,8 +70,10 @@ public class SerilogTests : IAsyncLifetime
             Assert.Equal("serilog-pbx", Scalar(connected, "ServerId"));
             Assert.Equal("Authenticating", Scalar(connected, "PreviousState"));
             Assert.Equal("akka://serilog-test/user/ami", Scalar(connected, "ActorPath"));
-            // Rendered by Serilog from the template (strings quoted, as Serilog does unless a sink says :l).
-            Assert.Equal("AMI server \"serilog-pbx\": Authenticating -> Connected", connected.RenderMessage());
+            // Rendered by Serilog from the template, as a console sink with {Message:lj} does.
+            var rendered = new StringWriter();
+            new MessageTemplateTextFormatter("{Message:lj}").Format(connected, rendered);
+            Assert.Equal("AMI server serilog-pbx: Authenticating -> Connected", rendered.ToString());
 
             await _server.Faults.DropAllSessionsAsync();
             var lost = await WaitForAsync(e => e.MessageTemplate.Text == StateWithReasonTemplate && Scalar(e, "State") == "Reconnecting");
