@@ -140,9 +140,10 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     protected override void PostRestart(Exception reason)
     {
         // Do not reconnect at once after a bug: wait a backoff that grows with consecutive crashes.
+        // The timer is armed before the state is announced, so whoever sees Reconnecting can count on it.
         var delay = Backoff(_history.Crashes);
-        SetState(AmiConnectionState.Reconnecting, $"restarted after an internal error; reconnecting in {delay.TotalMilliseconds:0} ms");
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
+        SetState(AmiConnectionState.Reconnecting, $"restarted after an internal error; reconnecting in {delay.TotalMilliseconds:0} ms");
     }
 
     protected override void PostStop()
