@@ -24,7 +24,10 @@ internal static class DemoCommand
         await using var load = CallSimulation.Start(server, new CallSimulatorOptions { CallsPerSecond = rate, Seed = Environment.TickCount });
         var definition = new AmiServerDefinition("demo", "127.0.0.1", server.Port, "demo", secret);
         string where = $"tcp://demo@127.0.0.1:{server.Port}";
-        await using var session = await ClientSession.OpenAsync(definition, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        // The client's logs go through Serilog to stderr: state changes too when the output is plain lines, only trouble under the live view.
+        var logLevel = console.IsInteractive ? Serilog.Events.LogEventLevel.Warning : Serilog.Events.LogEventLevel.Information;
+        using var logging = CliLogging.WriteTo(console.Stderr, logLevel);
+        await using var session = await ClientSession.OpenAsync(definition, TimeSpan.FromSeconds(30), ct, CliLogging.AkkaSerilog(logLevel)).ConfigureAwait(false);
 
         // --duration counts from the moment the client is logged in.
         using var stopAt = CancellationTokenSource.CreateLinkedTokenSource(ct);

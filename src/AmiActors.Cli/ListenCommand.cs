@@ -22,7 +22,7 @@ namespace AmiActors.Cli;
 /// </summary>
 internal static class ListenCommand
 {
-    private const string LogTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+    internal const string LogTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
     public static async Task<int> RunAsync(CliConsole console, string? configFile, IReadOnlyList<string> onlyServers, string? http, string? logFormat, CancellationToken ct)
     {
@@ -63,7 +63,7 @@ internal static class ListenCommand
         builder.Services.AddHealthChecks().AddAmiHealthChecks([.. setup.ServerIds]);
         builder.Services.AddAkka("ami", (akka, sp) =>
         {
-            akka.WithAmiLogging().WithAmi(options);
+            akka.WithAmiSerilog().WithAmi(options);
             if (hocon is not null)
             {
                 akka.AddHocon(hocon, HoconAddMode.Prepend);
@@ -107,7 +107,7 @@ internal static class ListenCommand
     }
 
     /// <summary>Writes formatted log events to a writer (the in-process console of tests).</summary>
-    private sealed class TextWriterSink(TextWriter output, ITextFormatter formatter) : ILogEventSink
+    internal sealed class TextWriterSink(TextWriter output, ITextFormatter formatter) : ILogEventSink
     {
         private readonly object _gate = new();
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
+using Akka.Logger.Serilog;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -72,12 +73,34 @@ public static class AmiHostingExtensions
         return builder.WithAmi(services.GetRequiredService<IOptions<AmiOptions>>().Value);
     }
 
-    /// <summary>Routes Akka's logs to Microsoft.Extensions.Logging (and from there to Serilog or any provider), structured.</summary>
+    /// <summary>
+    /// Routes Akka's and AmiActors' logs to Microsoft.Extensions.Logging (the host's <c>ILoggerFactory</c>, and from there to
+    /// any provider). For users without Serilog; with Serilog, prefer <see cref="WithAmiSerilog"/>.
+    /// </summary>
     public static AkkaConfigurationBuilder WithAmiLogging(this AkkaConfigurationBuilder builder) =>
         builder.ConfigureLoggers(setup =>
         {
             setup.ClearLoggers();
             setup.AddLoggerFactory();
+        });
+
+    /// <summary>
+    /// Makes Akka.Logger.Serilog's <c>SerilogLogger</c> Akka's only logger, with its message formatter, so Akka's and AmiActors'
+    /// log events reach Serilog as message templates whose named values (<c>ServerId</c>, <c>PreviousState</c>, <c>State</c>,
+    /// <c>Reason</c>, ...) are structured properties, plus <c>ActorPath</c>, <c>LogSource</c> and <c>SourceContext</c>.
+    /// They go to Serilog's global <c>Log.Logger</c>: set it (or call <c>AddSerilog</c> on the host's services, which does)
+    /// before the actor system starts. <paramref name="logLevel"/> is Akka's own threshold (default: <c>akka.loglevel</c>);
+    /// Serilog's minimum level applies after it.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithAmiSerilog(this AkkaConfigurationBuilder builder, Akka.Event.LogLevel? logLevel = null) =>
+        builder.ConfigureLoggers(setup =>
+        {
+            if (logLevel is { } level)
+            {
+                setup.LogLevel = level;
+            }
+            setup.ClearLoggers();
+            setup.AddSerilogLogging();
         });
 
     /// <summary>

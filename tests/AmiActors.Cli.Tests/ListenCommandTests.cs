@@ -5,6 +5,7 @@ using AmiActors.TestKit;
 
 namespace AmiActors.Cli.Tests;
 
+[Collection(SerilogGlobalLogger.Name)]
 public class ListenCommandTests : IAsyncLifetime
 {
     private FakeAsteriskServer _server = null!;
@@ -55,6 +56,8 @@ public class ListenCommandTests : IAsyncLifetime
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("main Newchannel channel=PJSIP/42-00000001", run.Stdout);
         Assert.DoesNotMatch(@"\bother\b", run.Stdout);
+        // AmiActors' own log events reach the worker's Serilog output (Akka.Logger.Serilog), rendered from their templates.
+        Assert.Contains("[INF] AmiActors.Actors.AmiManagerActor: AMI server main: Authenticating -> Connected", run.Stdout);
         Assert.DoesNotContain("amp111", run.Stdout);
         Assert.Equal(1, _server.ConnectionCount);
         var login = Assert.Single(_server.ReceivedActions, a => a.Is("Login"));

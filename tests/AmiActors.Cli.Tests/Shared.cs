@@ -6,6 +6,15 @@ internal static class Shared
 
 }
 
+/// <summary>
+/// The commands that log through Akka.Logger.Serilog (listen, demo) set Serilog's process-wide logger: their tests share this
+/// collection so that they do not run at the same time and no command's log lines land in another's output.
+/// </summary>
+internal static class SerilogGlobalLogger
+{
+    public const string Name = "Serilog's global logger";
+}
+
 /// <summary>Runs the CLI in-process and captures its output.</summary>
 internal sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 {

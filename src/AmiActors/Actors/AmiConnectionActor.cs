@@ -127,11 +127,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
-    // A child that throws has a bug: a correlation actor stops (answering its asker, see its PostStop), a transport stops (its
-    // Closed makes this actor reconnect with backoff). Neither is restarted with its state lost.
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decider.From(Directive.Stop));
-
     protected override void PreStart() => Connect();
+
+    protected override SupervisorStrategy SupervisorStrategy() => ConnectionChildStrategy.Instance;
 
     protected override void PreRestart(Exception reason, object message)
     {

@@ -243,7 +243,7 @@ internal sealed class AmiManagerActor : UntypedActor
             server.State = change.Current;
             server.AmiVersion = status.AmiVersion ?? server.AmiVersion;
         }
-        LogStateChange(change);
+        LogStateChange(change, deliberate: _shuttingDown || _removing.ContainsKey(Sender));
         foreach (var s in _stateSubscribers)
         {
             if (s.ServerId is null || string.Equals(s.ServerId, change.ServerId, StringComparison.Ordinal))
@@ -253,26 +253,30 @@ internal sealed class AmiManagerActor : UntypedActor
         }
     }
 
-    // One line per transition, structured (ServerId, PreviousState, State, Reason): the steps of a connect at Debug, the rest at Info.
-    private void LogStateChange(ConnectionStateChanged change)
+    // One line per transition, structured (ServerId, PreviousState, State, Reason): the steps of a connect at Debug, Connected and
+    // a stop asked for at Info, a lost connection, a refused login and a give-up at Warning.
+    private void LogStateChange(ConnectionStateChanged change, bool deliberate)
     {
         var level = change.Current switch
         {
             AmiConnectionState.Connecting or AmiConnectionState.AwaitingBanner or AmiConnectionState.Authenticating => LogLevel.DebugLevel,
             AmiConnectionState.Connected => LogLevel.InfoLevel,
+            AmiConnectionState.Stopped when deliberate => LogLevel.InfoLevel,
             _ => LogLevel.WarningLevel,
         };
         if (!_log.IsEnabled(level))
         {
             return;
         }
+        // States as their names: an enum would be rendered as a JSON string (quoted) by Serilog's :j.
+        string previous = change.Previous.ToString(), current = change.Current.ToString();
         if (change.Reason is null)
         {
-            _log.Log(level, null, "AMI server {ServerId}: {PreviousState} -> {State}", change.ServerId, change.Previous, change.Current);
+            _log.Log(level, null, "AMI server {ServerId}: {PreviousState} -> {State}", change.ServerId, previous, current);
         }
         else
         {
-            _log.Log(level, null, "AMI server {ServerId}: {PreviousState} -> {State}: {Reason}", change.ServerId, change.Previous, change.Current, change.Reason);
+            _log.Log(level, null, "AMI server {ServerId}: {PreviousState} -> {State}: {Reason}", change.ServerId, previous, current, change.Reason);
         }
     }
 

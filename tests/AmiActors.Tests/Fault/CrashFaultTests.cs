@@ -73,4 +73,47 @@ public class CrashFaultTests(ITestOutputHelper output) : FaultTestBase(output, V
         Assert.True((await client.SendAsync("b", new AmiAction("Ping"))).IsSuccess);
         Assert.Equal(AmiConnectionState.Connected, (await StatusAsync(client, "b")).State);
     }
+
+    [Fact]
+    public async Task A_crashing_correlation_actor_escalates_so_every_asker_of_that_server_fails_at_once_and_the_connection_restarts()
+    {
+        var a = await StartServerAsync();
+        var b = await StartServerAsync();
+        // A list that starts and never completes: its correlation actor waits for the rest.
+        a.OnAction("EndlessList", ctx => ctx.Success("Events will follow", ("EventList", "start")));
+        var settings = Fast(Definition(a, "a"), Definition(b, "b")) with { MinBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(8), RandomFactor = 0 };
+        var states = StateProbe();
+        var client = await StartClientAsync(settings);
+
+        var first = client.SendAsync("a", new AmiAction("EndlessList"), TimeSpan.FromMinutes(10));
+        var second = client.SendAsync("a", new AmiAction("EndlessList"), TimeSpan.FromMinutes(10));
+        await a.WaitForActionCountAsync("EndlessList", 2, Long);
+        var probe = CreateTestProbe();
+        var correlations = new List<IActorRef>();
+        await AwaitAssertAsync(async () =>
+        {
+            Sys.ActorSelection("/user/ami/connection-a-1/$*").Tell(new Identify(null), probe.Ref);
+            var found = await probe.ReceiveWhileAsync<IActorRef?>(TimeSpan.FromMilliseconds(300), m => ((ActorIdentity)m).Subject).ToListAsync();
+            correlations = found.OfType<IActorRef>().ToList();
+            Assert.Equal(2, correlations.Count);
+        }, Long);
+
+        correlations[0].Tell(Kill.Instance);
+
+        // Both askers: the one whose correlation actor failed, and the other one in flight on that connection.
+        foreach (var pending in new[] { first, second })
+        {
+            var error = await Assert.ThrowsAsync<AmiConnectionCrashedException>(() => pending.WaitAsync(Long));
+            Assert.Equal("EndlessList", error.ActionName);
+            Assert.Equal("ActorKilledException", error.ErrorType);
+        }
+        var restarted = await NextStateAsync(states, "a", AmiConnectionState.Reconnecting);
+        Assert.Contains("reconnecting in 1000 ms", restarted.Reason);
+
+        Scheduler.Advance(TimeSpan.FromSeconds(1));
+        await NextStateAsync(states, "a", AmiConnectionState.Connected);
+        Assert.True((await client.SendAsync("a", new AmiAction("Ping"))).IsSuccess);
+        Assert.Equal(1, b.ConnectionCount);
+        Assert.True((await client.SendAsync("b", new AmiAction("Ping"))).IsSuccess);
+    }
 }
