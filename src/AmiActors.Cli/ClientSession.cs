@@ -20,6 +20,7 @@ internal sealed class ClientSession : IAsyncDisposable
         akka.log-dead-letters-during-shutdown = off
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         ami.reconnect.max-attempts = 0
+        akka.scheduler.tick-duration = 100ms
         """);
 
     private ClientSession(ActorSystem system, IAmiClient client, string serverId)

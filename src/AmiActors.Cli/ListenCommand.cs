@@ -22,6 +22,9 @@ namespace AmiActors.Cli;
 /// </summary>
 internal static class ListenCommand
 {
+    /// <summary>The worker's own defaults, under anything the configuration sets (see docs/operations.md, Idle cost).</summary>
+    internal static readonly Akka.Configuration.Config IdleConfig = Akka.Configuration.ConfigurationFactory.ParseString("akka.scheduler.tick-duration = 100ms");
+
     internal const string LogTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
     public static async Task<int> RunAsync(CliConsole console, string? configFile, IReadOnlyList<string> onlyServers, string? http, string? logFormat, CancellationToken ct)
@@ -64,6 +67,8 @@ internal static class ListenCommand
         builder.Services.AddAkka("ami", (akka, sp) =>
         {
             akka.WithAmiSerilog().WithAmi(options);
+            // Akka's scheduler wakes every tick (10 ms by default) even with nothing to do; AMI timers are seconds long.
+            akka.AddHocon(IdleConfig, HoconAddMode.Append);
             if (hocon is not null)
             {
                 akka.AddHocon(hocon, HoconAddMode.Prepend);

@@ -26,7 +26,7 @@ internal static class AmiTransport
     public sealed record Connected(IActorRef Writer);
 
     /// <summary>The ack of a <see cref="Tcp.Write"/>: the socket took the bytes.</summary>
-    public sealed class WriteAck : Tcp.Event
+    public sealed class WriteAck : Tcp.Event, IDeadLetterSuppression
     {
         public static readonly WriteAck Instance = new();
         private WriteAck() { }
