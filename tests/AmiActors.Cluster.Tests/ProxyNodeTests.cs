@@ -55,3 +55,41 @@ public sealed class ProxyNodeTests(ITestOutputHelper output)
         Assert.Empty(pbx.Sessions);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class SerializeMessagesTests
+{
+    [Fact]
+    public async Task A_single_node_works_with_every_message_serialized()
+    {
+        var system = ActorSystem.Create("ami-single", ConfigurationFactory.ParseString(TestCluster.NodeConfig(["ami"], """
+            akka.actor.serialize-messages = on
+            # Akka's own node-local messages have no binding: let them use the default, only to pass the check.
+            akka.actor.serialization-settings.allow-unregistered-types = on
+            akka.actor.serializers.node-local = "AmiActors.Cluster.Tests.NodeLocalSerializer, AmiActors.Cluster.Tests"
+            akka.actor.serialization-bindings {
+              "AmiActors.Actors.AmiEventRouterActor+RouteEvents, AmiActors" = node-local
+            }
+            """)).WithFallback(AmiCluster.DefaultConfig));
+        await using var pbx = await FakeAsteriskServer.StartAsync();
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            await cluster.JoinAsync(cluster.SelfAddress);
+            var client = await AmiCluster.StartAsync(system);
+            await client.AddServerAsync(TestCluster.Definition("pbx1", pbx));
+            await TestCluster.WaitUntilAsync(async () => (await client.GetServersAsync()).SingleOrDefault() is { State: AmiConnectionState.Connected, Node: not null }, "pbx1 connected");
+            var (subscriber, received) = Collector.Start(system, "sub");
+            await client.SubscribeAsync(subscriber, null, "UserEvent");
+            await pbx.EmitEventAsync(("Event", "UserEvent"), ("UserEvent", "T"));
+            Assert.Equal("Pong", (await client.SendAsync("pbx1", new AmiAction("Ping"))).Response.Get("Ping"));
+            await TestCluster.WaitUntilAsync(() => received.OfType<AmiEventReceived>().Any(), "the event");
+            await client.RemoveServerAsync("pbx1");
+            Assert.Empty(await client.GetServersAsync());
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+}
