@@ -139,9 +139,11 @@ public class FakeServerCommandTests : IAsyncLifetime
             {
                 await _server.FloodEventsAsync(sessions[0], [template], 2000);
             }
-            catch (IOException) when (bench.IsCompleted || !sessions[0].IsConnected)
+            catch (IOException)
             {
-                break; // the bench got its count and closed the session while this flood was being written
+                // The client closed the session while this flood was being written. The server may not have noticed the
+                // close yet, nor the command returned: whether it closed because it had its count is asserted below.
+                break;
             }
             await Task.WhenAny(bench, Task.Delay(100));
         }
