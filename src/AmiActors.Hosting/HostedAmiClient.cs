@@ -71,6 +71,32 @@ internal sealed class HostedAmiClient : IAmiClient
             ? _ready.Task.Result.Events(serverId, eventNames, bufferSize, overflowStrategy)
             : Source.FromTask(_ready.Task).ConcatMany(c => c.Events(serverId, eventNames, bufferSize, overflowStrategy));
 
+    public Source<AmiEventReceived, Task> SubscribedEvents(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
+        IsStarted
+            ? _ready.Task.Result.SubscribedEvents(serverId, eventNames, bufferSize, overflowStrategy)
+            : Source.Setup((_, _) =>
+            {
+                // One task per materialization: it follows the inner source's once the manager has started.
+                var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return Source.FromTask(_ready.Task)
+                    .ConcatMany(c => c.SubscribedEvents(serverId, eventNames, bufferSize, overflowStrategy).MapMaterializedValue(inner =>
+                    {
+                        _ = inner.ContinueWith(t =>
+                        {
+                            if (t.Exception is { } e)
+                            {
+                                subscribed.TrySetException(e.InnerExceptions);
+                            }
+                            else
+                            {
+                                subscribed.TrySetResult();
+                            }
+                        }, TaskScheduler.Default);
+                        return NotUsed.Instance;
+                    }))
+                    .MapMaterializedValue(_ => subscribed.Task);
+            }).MapMaterializedValue(t => t.Unwrap());
+
     public async Task AddServerAsync(AmiServerDefinition server, CancellationToken cancellationToken = default) =>
         await (await Inner(cancellationToken).ConfigureAwait(false)).AddServerAsync(server, cancellationToken).ConfigureAwait(false);
 

@@ -124,7 +124,12 @@ public sealed class AmiClient : IAmiClient
 
     /// <inheritdoc />
     /// <remarks>A <paramref name="bufferSize"/> of 0 or less uses <c>ami.events.stream-buffer-size</c>.</remarks>
-    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
+    public Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead) =>
+        SubscribedEvents(serverId, eventNames, bufferSize, overflowStrategy).MapMaterializedValue(_ => NotUsed.Instance);
+
+    /// <inheritdoc />
+    /// <remarks>A <paramref name="bufferSize"/> of 0 or less uses <c>ami.events.stream-buffer-size</c>.</remarks>
+    public Source<AmiEventReceived, Task> SubscribedEvents(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead)
     {
         if (bufferSize <= 0)
         {
@@ -166,10 +171,11 @@ public sealed class AmiClient : IAmiClient
 
 /// <summary>
 /// A source of events: subscribes its stage actor to the router when materialized, buffers up to <c>bufferSize</c> events with the
-/// given overflow strategy (drops counted per server) and unsubscribes when the stream ends.
+/// given overflow strategy (drops counted per server) and unsubscribes when the stream ends. Materializes to a task that
+/// completes when the router has confirmed the subscription.
 /// </summary>
 internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, string? serverId, IReadOnlyList<string>? eventNames, int bufferSize, OverflowStrategy overflow)
-    : GraphStage<SourceShape<AmiEventReceived>>
+    : GraphStageWithMaterializedValue<SourceShape<AmiEventReceived>, Task>
 {
     private readonly IActorRef _managerRef = manager;
     private readonly AmiEventDrops _drops = drops;
@@ -182,17 +188,23 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
     public override SourceShape<AmiEventReceived> Shape => new(_out);
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new LogicAndMaterializedValue<Task>(new Logic(this, subscribed), subscribed.Task);
+    }
 
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly AmiEventSource _stage;
+        private readonly TaskCompletionSource _subscribed;
         private readonly Queue<AmiEventReceived> _buffer = new();
         private IActorRef? _self;
 
-        public Logic(AmiEventSource stage) : base(stage.Shape)
+        public Logic(AmiEventSource stage, TaskCompletionSource subscribed) : base(stage.Shape)
         {
             _stage = stage;
+            _subscribed = subscribed;
             SetHandler(stage._out, this);
         }
 
@@ -204,6 +216,7 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
         public override void PostStop()
         {
+            _subscribed.TrySetException(new AmiException("The event stream stopped before its subscription was confirmed."));
             if (_self is not null)
             {
                 _stage._managerRef.Tell(new AmiManager.Unsubscribe(_self, _stage._serverId, null), ActorRefs.NoSender);
@@ -222,6 +235,10 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
         {
             if (args.Message is not AmiEventReceived e)
             {
+                if (args.Message is AmiManager.Subscribed)
+                {
+                    _subscribed.TrySetResult();
+                }
                 return;
             }
             if (IsAvailable(_stage._out) && _buffer.Count == 0)

@@ -39,6 +39,13 @@ public interface IAmiClient
     /// </summary>
     Source<AmiEventReceived, NotUsed> Events(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead);
 
+    /// <summary>
+    /// The same source as <see cref="Events"/>, materialized to a task that completes once the subscription is in place: every
+    /// event a server sends after that is offered to the stream. Await it before <see cref="AddServerAsync"/> to see a server's
+    /// first event (a flood that starts with the login included). The task fails if the stream stops before.
+    /// </summary>
+    Source<AmiEventReceived, Task> SubscribedEvents(string? serverId = null, IReadOnlyList<string>? eventNames = null, int bufferSize = 1024, OverflowStrategy overflowStrategy = OverflowStrategy.DropHead);
+
     /// <summary>Adds a server at run time and connects to it.</summary>
     Task AddServerAsync(AmiServerDefinition server, CancellationToken cancellationToken = default);
 

@@ -43,6 +43,56 @@ public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
         await byName.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
     }
 
+    private static byte[] NumberedEvents(int count)
+    {
+        var text = new System.Text.StringBuilder();
+        for (int i = 1; i <= count; i++)
+        {
+            text.Append("Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: flood\r\nSeq: ").Append(i).Append("\r\n\r\n");
+        }
+        return System.Text.Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    [Fact]
+    public async Task Subscriptions_made_before_the_server_is_added_receive_the_events_that_arrive_with_the_login_response()
+    {
+        const int count = 500;
+        var server = await StartServerAsync();
+        server.Faults.BytesWithLoginResponse = NumberedEvents(count);
+        var client = await StartClientAsync(FastSettings(), waitConnected: false);
+        var actor = CreateTestProbe();
+        var published = CreateTestProbe();
+        await client.SubscribeAsync(actor.Ref, "pbx1", "UserEvent");
+        Sys.EventStream.Subscribe(published.Ref, typeof(AmiEventReceived));
+        var (subscribed, streamed) = client.SubscribedEvents("pbx1", ["UserEvent"], bufferSize: count)
+            .Take(count)
+            .ToMaterialized(Sink.Seq<AmiEventReceived>(), Keep.Both)
+            .Run(Sys.Materializer());
+        await subscribed.WaitAsync(Long);
+
+        await client.AddServerAsync(Definition(server));
+
+        var expected = Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var byActor = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            byActor.Add((await actor.ExpectMsgAsync<AmiEventReceived>(Long)).Event.Get("Seq")!);
+        }
+        Assert.Equal(expected, byActor);
+        var byStream = await streamed.WaitAsync(Long);
+        Assert.Equal(expected, byStream.Select(e => e.Event.Get("Seq")!).ToArray());
+        var byEventStream = new List<string>();
+        while (byEventStream.Count < count)
+        {
+            var e = await published.ExpectMsgAsync<AmiEventReceived>(Long);
+            if (e.EventName == "UserEvent")
+            {
+                byEventStream.Add(e.Event.Get("Seq")!);
+            }
+        }
+        Assert.Equal(expected, byEventStream);
+    }
+
     [Fact]
     public async Task Every_event_is_published_to_the_EventStream()
     {
