@@ -1,4 +1,3 @@
-using System.Buffers;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -53,22 +52,6 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private const string LogoffKey = "logoff";
     private const string ActionTimeoutKey = "action-timeout";
 
-    // An action on the wire. A single-response reply is completed here; a list or an async Originate gets a correlation actor
-    // when its first response arrives (events that came before it wait in Early). Until then the deadline is checked here.
-    private sealed class Pending(string actionId, IActorRef asker, string actionName, TimeSpan timeout, DateTimeOffset deadline, TimeSpan? originateTimeout)
-    {
-        public string ActionId { get; } = actionId;
-        public IActorRef Asker { get; } = asker;
-        public string ActionName { get; } = actionName;
-        public TimeSpan Timeout { get; } = timeout;
-        public DateTimeOffset Deadline { get; } = deadline;
-        public TimeSpan? OriginateTimeout { get; } = originateTimeout;
-        public IActorRef? Correlation { get; set; }
-        public List<AmiMessage>? Early { get; set; }
-    }
-
-    private sealed record Buffered(AmiAction Action, IActorRef Asker, DateTimeOffset Deadline, TimeSpan Timeout, TimeSpan? OriginateTimeout);
-
     private readonly AmiServerDefinition _server;
     private readonly AmiSettings _settings;
     private readonly IActorRef _router;
@@ -77,30 +60,25 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private int _eventsCapacityHint = 4;
     private readonly History _history;
     private readonly ILoggingAdapter _log;
-    private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
-    private readonly List<Buffered> _buffer = new();
-    private readonly OutboundBuffer _outbound = new();
-    private readonly Random _random = new();
+    private readonly PendingActions _pending = new();
+    private readonly DisconnectedBuffer _buffer;
+    private readonly ConnectionOutbound _outbound = new();
+    private readonly LoginHandshake _login;
+    private readonly ReconnectBackoff _backoff;
     private readonly TimeSpan _actionTimeout;
 
     private AmiConnectionState _state;
     private IActorRef? _transport;
-    // Where writes go and reads come from (Akka.IO's TcpConnection, or the TLS transport); known once connected.
-    private IActorRef? _writer;
     private AmiParser? _parser;
-    private bool _writing;
     private long _incarnation;
     private long _counter;
     private string _idPrefix = "";
-    private string? _challengeId;
-    private string? _loginId;
     private string? _pingId;
     private string? _logoffId;
     private string? _amiVersion;
     private string? _authFailure;
     private int _attempts;
     private DateTimeOffset _lastReceive;
-    private DateTimeOffset? _timeoutCheckAt;
     private bool _stopping;
     private IActorRef? _drainReplyTo;
     private string _stopReason = "the connection actor stopped";
@@ -114,6 +92,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _log = Context.GetLogger();
         _state = history.LastState;
         _actionTimeout = server.ActionTimeout ?? settings.DefaultActionTimeout;
+        _buffer = new DisconnectedBuffer(server.Id);
+        _login = new LoginHandshake(server);
+        _backoff = new ReconnectBackoff(settings);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -136,7 +117,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     protected override void PostRestart(Exception reason)
     {
         // Do not reconnect at once after a bug: wait a backoff that grows with consecutive crashes.
-        var delay = Backoff(_history.Crashes);
+        var delay = _backoff.For(_history.Crashes);
         SetState(AmiConnectionState.Reconnecting, $"restarted after an internal error; reconnecting in {delay.TotalMilliseconds:0} ms");
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
     }
@@ -144,7 +125,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         // Children (correlation actors) die with this actor: answer their askers here so no one waits for nothing.
-        foreach (var p in _pending.Values)
+        foreach (var p in _pending.All)
         {
             p.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_server.Id, p.ActionName, _stopReason)));
         }
@@ -157,7 +138,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         switch (message)
         {
             case Tcp.Received r:
-                if (Sender.Equals(_writer))
+                if (Sender.Equals(_outbound.Writer))
                 {
                     OnReceived(r.Data);
                 }
@@ -172,15 +153,14 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 ExpirePending();
                 break;
             case AmiTransport.WriteAck:
-                if (Sender.Equals(_writer))
+                if (Sender.Equals(_outbound.Writer))
                 {
-                    _writing = false;
-                    Flush();
+                    _outbound.OnAck();
                 }
                 break;
             case Tcp.Event closing:
                 // A close or a failed write reported by the writer: the transport turns it into Closed.
-                if (Sender.Equals(_writer))
+                if (Sender.Equals(_outbound.Writer))
                 {
                     _transport?.Forward(closing);
                 }
@@ -188,7 +168,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             case AmiTransport.Connected connected:
                 if (Sender.Equals(_transport))
                 {
-                    _writer = connected.Writer;
+                    _outbound.Attach(connected.Writer);
                     SetState(AmiConnectionState.AwaitingBanner, null);
                     StartStage("banner", _settings.BannerTimeout);
                 }
@@ -197,7 +177,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 if (Sender.Equals(_transport))
                 {
                     _transport = null;
-                    _writer = null;
+                    _outbound.Reset();
                     LoseConnection(closed.Reason);
                 }
                 break;
@@ -250,10 +230,10 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _incarnation = ++_history.Incarnation;
         _idPrefix = _incarnation.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
         _counter = 0;
-        _challengeId = _loginId = _pingId = _logoffId = null;
+        _pingId = _logoffId = null;
+        _login.Reset();
         _parser = new AmiParser(new AmiParserOptions { MaxFrameSize = _settings.MaxFrameSize, ExpectBanner = true });
-        _outbound.Clear();
-        _writing = false;
+        _outbound.Reset();
         var timeout = _server.ConnectTimeout ?? _settings.ConnectTimeout;
         var options = new AmiTransport.Options(_server.Host, _server.Port, timeout, _server.UseTls, _server.TlsServerName, _server.AcceptInvalidCertificate);
         _transport = Context.ActorOf(AmiTransport.Props(options), "transport-" + _incarnation);
@@ -268,41 +248,12 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         SetState(AmiConnectionState.Authenticating, null);
         StartStage("login", _server.LoginTimeout ?? _settings.LoginTimeout);
-        if (_server.AuthType == AmiAuthType.Md5)
-        {
-            _challengeId = _idPrefix + "c";
-            WriteInternal(new AmiAction("Challenge", ("AuthType", "MD5")), _challengeId);
-        }
-        else
-        {
-            SendLogin(key: null);
-        }
-    }
-
-    private void SendLogin(string? key)
-    {
-        var headers = new List<AmiHeader> { new("Username", _server.Username) };
-        if (key is null)
-        {
-            headers.Add(new AmiHeader("Secret", _server.Secret));
-        }
-        else
-        {
-            headers.Add(new AmiHeader("AuthType", "MD5"));
-            headers.Add(new AmiHeader("Key", key));
-        }
-        if (_server.EventMask is { } mask)
-        {
-            headers.Add(new AmiHeader("Events", mask));
-        }
-        _loginId = _idPrefix + "l";
-        WriteInternal(new AmiAction("Login", headers), _loginId);
+        _login.Start(_idPrefix, _outbound);
     }
 
     private void OnLoggedIn()
     {
         Timers.Cancel(StageKey);
-        _loginId = null;
         _authFailure = null;
         SetState(AmiConnectionState.Connected, null);
         Timers.StartSingleTimer(StableKey, StableTick.Instance, _settings.ResetAfter);
@@ -328,7 +279,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         {
             return;
         }
-        var delay = Max(_settings.AuthenticationFailureBackoff, Backoff(_attempts));
+        var delay = Max(_settings.AuthenticationFailureBackoff, _backoff.For(_attempts));
         SetState(AmiConnectionState.AuthenticationFailed, $"{reason}; next attempt in {delay.TotalMilliseconds:0} ms");
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
     }
@@ -352,7 +303,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         {
             return;
         }
-        var delay = Backoff(_attempts);
+        var delay = _backoff.For(_attempts);
         _log.Info("AMI server '{0}': {1}; reconnecting in {2} ms", _server.Id, reason, (int)delay.TotalMilliseconds);
         SetState(AmiConnectionState.Reconnecting, reason);
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
@@ -376,10 +327,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             _transport.Tell(new AmiTransport.Close(abort));
             _transport = null;
         }
-        _writer = null;
+        _outbound.Reset();
         _parser = null;
-        _outbound.Clear();
-        _writing = false;
         _pingId = null;
     }
 
@@ -390,7 +339,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         var lost = new AmiCorrelationActor.ConnectionLost(reason);
-        foreach (var p in _pending.Values)
+        foreach (var p in _pending.All)
         {
             if (p.Correlation is { } correlation)
             {
@@ -403,17 +352,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             }
         }
         _pending.Clear();
-        _timeoutCheckAt = null;
         Timers.Cancel(ActionTimeoutKey);
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        double min = _settings.MinBackoff.TotalMilliseconds;
-        double max = _settings.MaxBackoff.TotalMilliseconds;
-        double exp = Math.Min(max, min * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30)));
-        double jitter = 1 + _random.NextDouble() * _settings.RandomFactor;
-        return TimeSpan.FromMilliseconds(exp * jitter);
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
@@ -446,7 +385,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         _pingId = _idPrefix + "h" + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        WriteInternal(new AmiAction("Ping"), _pingId);
+        _outbound.Write(new AmiAction("Ping"), _pingId);
         Timers.StartSingleTimer(HeartbeatTimeoutKey, HeartbeatTimeout.Instance, _settings.HeartbeatTimeout);
     }
 
@@ -540,30 +479,18 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             OnResponse(pending, message);
             return;
         }
-        if (actionId == _loginId)
+        switch (_login.OnReply(actionId, message, _outbound))
         {
-            if (message.IsSuccess)
-            {
+            case LoginHandshake.Result.LoggedIn:
                 OnLoggedIn();
-            }
-            else
-            {
-                OnAuthenticationFailed(message.ResponseMessage);
-            }
+                return;
+            case LoginHandshake.Result.Rejected:
+                OnAuthenticationFailed(_login.Rejection);
+                return;
+            case LoginHandshake.Result.Continuing:
+                return;
         }
-        else if (actionId == _challengeId)
-        {
-            _challengeId = null;
-            if (message.IsSuccess && message.Get("Challenge") is { } challenge)
-            {
-                SendLogin(AmiAuth.ComputeMd5Key(challenge, _server.Secret));
-            }
-            else
-            {
-                OnAuthenticationFailed($"MD5 challenge refused: {message.ResponseMessage ?? "no message"}");
-            }
-        }
-        else if (actionId == _pingId)
+        if (actionId == _pingId)
         {
             OnHeartbeatReply();
         }
@@ -577,7 +504,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
     }
 
-    private void OnResponse(Pending pending, AmiMessage response)
+    private void OnResponse(PendingActions.Pending pending, AmiMessage response)
     {
         if (pending.Correlation is { } correlation)
         {
@@ -608,7 +535,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         correlation.Tell(response);
     }
 
-    private void RouteEarly(Pending pending)
+    private void RouteEarly(PendingActions.Pending pending)
     {
         // Events that carried the ActionID but are not part of a single-response reply are ordinary events.
         if (pending.Early is { Count: > 0 } early)
@@ -621,36 +548,17 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     // One timer for every action still waiting for its first response, set for the earliest deadline.
     private void ScheduleTimeoutCheck(DateTimeOffset deadline)
     {
-        if (_timeoutCheckAt is { } at && at <= deadline)
+        if (!_pending.MoveCheckTo(deadline))
         {
             return;
         }
-        _timeoutCheckAt = deadline;
         var delay = deadline - Now;
         Timers.StartSingleTimer(ActionTimeoutKey, ActionTimeoutTick.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
     }
 
     private void ExpirePending()
     {
-        _timeoutCheckAt = null;
-        var now = Now;
-        DateTimeOffset? next = null;
-        List<Pending>? expired = null;
-        foreach (var p in _pending.Values)
-        {
-            if (p.Correlation is not null)
-            {
-                continue;
-            }
-            if (p.Deadline <= now)
-            {
-                (expired ??= new List<Pending>()).Add(p);
-            }
-            else if (next is null || p.Deadline < next)
-            {
-                next = p.Deadline;
-            }
-        }
+        var expired = _pending.Expired(Now, out var next);
         if (next is { } n)
         {
             ScheduleTimeoutCheck(n);
@@ -706,8 +614,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             asker.Tell(new Status.Failure(refusal));
             return;
         }
-        _buffer.Add(new Buffered(action, asker, Now + timeout, timeout, originateTimeout));
-        if (_buffer.Count == 1)
+        if (_buffer.Add(new DisconnectedBuffer.Item(action, asker, Now + timeout, timeout, originateTimeout)))
         {
             Timers.StartSingleTimer(BufferExpiryKey, BufferExpiryTick.Instance, timeout);
         }
@@ -732,42 +639,22 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         string actionId = _idPrefix + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        int before = _outbound.Count;
         try
         {
-            AmiWriter.Write(action, actionId, _outbound);
+            if (!_outbound.TryWrite(action, actionId, _settings.MaxOutboundQueueBytes))
+            {
+                asker.Tell(new Status.Failure(new AmiBackpressureException(_server.Id, action.Name, "outbound-queue", _settings.MaxOutboundQueueBytes)));
+                return;
+            }
         }
         catch (AmiActionValidationException e)
         {
             asker.Tell(new Status.Failure(e));
             return;
         }
-        if (_outbound.Count > _settings.MaxOutboundQueueBytes && before > 0)
-        {
-            _outbound.Truncate(before);
-            asker.Tell(new Status.Failure(new AmiBackpressureException(_server.Id, action.Name, "outbound-queue", _settings.MaxOutboundQueueBytes)));
-            return;
-        }
         var deadline = Now + timeout;
-        _pending.Add(actionId, new Pending(actionId, asker, action.Name, timeout, deadline, originateTimeout));
+        _pending.Add(new PendingActions.Pending(actionId, asker, action.Name, timeout, deadline, originateTimeout));
         ScheduleTimeoutCheck(deadline);
-        Flush();
-    }
-
-    private void WriteInternal(AmiAction action, string actionId)
-    {
-        AmiWriter.Write(action, actionId, _outbound);
-        Flush();
-    }
-
-    private void Flush()
-    {
-        if (_writing || _outbound.Count == 0 || _writer is null)
-        {
-            return;
-        }
-        _writer.Tell(Tcp.Write.Create(_outbound.TakeByteString(), AmiTransport.WriteAck.Instance));
-        _writing = true;
     }
 
     private void OnActionDone(string actionId)
@@ -787,58 +674,33 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
         Timers.Cancel(BufferExpiryKey);
         var now = Now;
-        var items = _buffer.ToArray();
-        _buffer.Clear();
-        foreach (var b in items)
+        foreach (var b in _buffer.TakeAll())
         {
             var remaining = b.Deadline - now;
             if (remaining <= TimeSpan.Zero)
             {
-                b.Asker.Tell(new Status.Failure(BufferedTimeout(b)));
+                _buffer.FailTimedOut(b);
                 continue;
             }
             SendNow(b.Action, b.Asker, remaining, b.OriginateTimeout);
         }
     }
 
-    private AmiActionTimeoutException BufferedTimeout(Buffered b) =>
-        new(_server.Id, b.Action.Name, "-", b.Timeout, "the connection (the action was buffered while disconnected)");
-
     private void ExpireBuffered()
     {
         var now = Now;
-        DateTimeOffset? next = null;
-        for (int i = _buffer.Count - 1; i >= 0; i--)
+        if (_buffer.Expire(now) is { } next)
         {
-            var b = _buffer[i];
-            if (b.Deadline <= now)
-            {
-                _buffer.RemoveAt(i);
-                b.Asker.Tell(new Status.Failure(BufferedTimeout(b)));
-            }
-            else if (next is null || b.Deadline < next)
-            {
-                next = b.Deadline;
-            }
-        }
-        if (next is { } n)
-        {
-            Timers.StartSingleTimer(BufferExpiryKey, BufferExpiryTick.Instance, n - now);
+            Timers.StartSingleTimer(BufferExpiryKey, BufferExpiryTick.Instance, next - now);
         }
     }
 
-    private void FailBuffered(Func<Buffered, Exception> error)
+    private void FailBuffered(Func<DisconnectedBuffer.Item, Exception> error)
     {
-        if (_buffer.Count == 0)
+        if (_buffer.FailAll(error))
         {
-            return;
+            Timers.Cancel(BufferExpiryKey);
         }
-        foreach (var b in _buffer)
-        {
-            b.Asker.Tell(new Status.Failure(error(b)));
-        }
-        _buffer.Clear();
-        Timers.Cancel(BufferExpiryKey);
     }
 
     // ---- graceful stop ----
@@ -874,7 +736,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         Timers.Cancel(HeartbeatKey);
         Timers.Cancel(HeartbeatTimeoutKey);
         _logoffId = _idPrefix + "o";
-        WriteInternal(new AmiAction("Logoff"), _logoffId);
+        _outbound.Write(new AmiAction("Logoff"), _logoffId);
         Timers.StartSingleTimer(LogoffKey, LogoffTimeoutTick.Instance, _settings.LogoffTimeout);
     }
 
@@ -886,54 +748,5 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         SetState(AmiConnectionState.Stopped, reason);
         _drainReplyTo?.Tell(new Drained(_server.Id));
         Context.Stop(Self);
-    }
-
-    /// <summary>The outbound bytes: actions serialized while a write is unacknowledged are sent together in the next write.</summary>
-    private sealed class OutboundBuffer : IBufferWriter<byte>
-    {
-        private byte[] _buffer = new byte[4096];
-
-        public int Count { get; private set; }
-
-        public void Advance(int count) => Count += count;
-
-        public Memory<byte> GetMemory(int sizeHint = 0)
-        {
-            Ensure(sizeHint);
-            return _buffer.AsMemory(Count);
-        }
-
-        public Span<byte> GetSpan(int sizeHint = 0)
-        {
-            Ensure(sizeHint);
-            return _buffer.AsSpan(Count);
-        }
-
-        public void Truncate(int count) => Count = count;
-
-        public void Clear()
-        {
-            Count = 0;
-            if (_buffer.Length > 256 * 1024)
-            {
-                _buffer = new byte[4096];
-            }
-        }
-
-        public ByteString TakeByteString()
-        {
-            var bytes = ByteString.CopyFrom(_buffer, 0, Count);
-            Count = 0;
-            return bytes;
-        }
-
-        private void Ensure(int sizeHint)
-        {
-            int need = Count + Math.Max(sizeHint, 1);
-            if (need > _buffer.Length)
-            {
-                Array.Resize(ref _buffer, Math.Max(need, _buffer.Length * 2));
-            }
-        }
     }
 }
