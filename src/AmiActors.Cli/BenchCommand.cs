@@ -11,8 +11,11 @@ internal static class BenchCommand
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>The stream buffer of <c>ami bench events</c> (events): what the counting sink has not taken yet waits here, beyond it events are dropped and counted.</summary>
-    internal const int BenchBufferSize = 1 << 20;
+    /// <summary>
+    /// The stream buffer of <c>ami bench events</c>, in events (64 times the default of <c>Events()</c>): what the counting sink has
+    /// not taken yet waits here and in the stream's mailbox (as many again); beyond that events are dropped and counted.
+    /// </summary>
+    internal const int BenchBufferSize = 65_536;
 
     public static async Task<int> EventsAsync(CliConsole console, ConnectionSpec connection, long count, CancellationToken ct)
     {
@@ -46,8 +49,9 @@ internal static class BenchCommand
             await done!.ConfigureAwait(false);
         }
         await progress.StopAsync().ConfigureAwait(false);
-        console.Stdout.WriteLine(Summary("events", Volatile.Read(ref received), Volatile.Read(ref first), Volatile.Read(ref last)));
         var dropped = (await session.Client.GetServersAsync(CancellationToken.None).ConfigureAwait(false)).FirstOrDefault()?.EventsDropped ?? 0;
+        console.Stdout.WriteLine(Summary("events", Volatile.Read(ref received), Volatile.Read(ref first), Volatile.Read(ref last))
+            + string.Create(CultureInfo.InvariantCulture, $" dropped={dropped} buffer={BenchBufferSize}"));
         if (dropped > 0)
         {
             console.Stderr.WriteLine($"ami: {dropped} events were dropped by the client (the counting sink fell behind).");

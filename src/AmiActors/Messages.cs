@@ -132,7 +132,11 @@ public static class AmiManager
     /// (case-insensitive); <paramref name="ServerId"/> null for all servers. The subscriber receives <see cref="AmiEventReceived"/>.
     /// Replied to with <see cref="Subscribed"/>. Terminated subscribers are removed automatically.
     /// </summary>
-    public sealed record Subscribe(IActorRef Subscriber, string? ServerId = null, IReadOnlyList<string>? EventNames = null);
+    public sealed record Subscribe(IActorRef Subscriber, string? ServerId = null, IReadOnlyList<string>? EventNames = null)
+    {
+        /// <summary>Set by an event stream: it takes events in batches, bounded by this gauge.</summary>
+        internal Actors.AmiStreamGauge? Gauge { get; init; }
+    }
 
     /// <summary>Reply to <see cref="Subscribe"/>.</summary>
     public sealed record Subscribed(IActorRef Subscriber);

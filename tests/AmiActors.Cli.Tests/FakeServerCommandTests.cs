@@ -139,7 +139,7 @@ public class FakeServerCommandTests : IAsyncLifetime
         }
         var run = await bench;
         Assert.Equal(0, run.ExitCode);
-        Assert.Matches(new Regex(@"^events=5000 seconds=\d+\.\d{3} rate=\d+/s$"), run.Stdout.Trim());
+        Assert.Matches(new Regex(@"^events=5000 seconds=\d+\.\d{3} rate=\d+/s dropped=0 buffer=65536$"), run.Stdout.Trim());
     }
 
     private static byte[] FloodFrames(int count)

@@ -94,6 +94,39 @@ public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
     }
 
     [Fact]
+    public async Task An_event_stream_whose_consumer_is_stuck_holds_at_most_twice_its_buffer_and_counts_the_rest_as_dropped_at_once()
+    {
+        const int flood = 5000;
+        const int buffer = 100;
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)) with { PublishToEventStream = false });
+        using var gate = new ManualResetEventSlim();
+        long received = 0;
+        // The consumer blocks its stream (on the blocking-IO dispatcher) at the first event: what follows waits in the stream's mailbox.
+        var (subscribed, done) = client.SubscribedEvents("pbx1", ["UserEvent"], bufferSize: buffer)
+            .ToMaterialized(Sink.ForEach<AmiEventReceived>(_ =>
+            {
+                Interlocked.Increment(ref received);
+                gate.Wait(Long);
+            }), Keep.Both)
+            .WithAttributes(ActorAttributes.CreateDispatcher("akka.stream.default-blocking-io-dispatcher"))
+            .Run(Sys.Materializer());
+        await subscribed.WaitAsync(Long);
+
+        await server.FloodEventsAsync(null, NumberedEvents(100), flood);
+
+        // While it is stuck, no more than its buffer waits in its mailbox (and its buffer in the stage): the rest is dropped and counted at once.
+        await AwaitAssertAsync(async () => Assert.True((await client.GetServersAsync()).Single().EventsDropped >= flood - 2 * buffer - 1), Long);
+        gate.Set();
+        await AwaitAssertAsync(async () =>
+        {
+            long dropped = (await client.GetServersAsync()).Single().EventsDropped;
+            Assert.Equal(flood, Interlocked.Read(ref received) + dropped);
+        }, Long);
+        Assert.InRange(Interlocked.Read(ref received), 1, 2 * buffer + 1);
+    }
+
+    [Fact]
     public async Task Every_event_is_published_to_the_EventStream()
     {
         var server = await StartServerAsync();

@@ -28,6 +28,35 @@ internal sealed class AmiEventDrops : IExtension
 }
 
 /// <summary>
+/// What an event stream has been sent but not yet taken from its mailbox, shared by the stream stage and the router: the router
+/// stops sending (drops and counts) once <see cref="Limit"/> events wait, so a stream's mailbox never grows with a flood.
+/// </summary>
+internal sealed class AmiStreamGauge(int limit)
+{
+    private long _inFlight;
+    private long _dropped;
+
+    public int Limit { get; } = limit;
+
+    public long InFlight => Volatile.Read(ref _inFlight);
+
+    public void Sent(int count) => Interlocked.Add(ref _inFlight, count);
+
+    public void Taken(int count) => Interlocked.Add(ref _inFlight, -count);
+
+    public void Dropped(long count) => Interlocked.Add(ref _dropped, count);
+
+    /// <summary>The drops since the last call.</summary>
+    public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
+}
+
+/// <summary>Events of one read for one event stream, in order (one message per read instead of one per event).</summary>
+internal sealed record AmiEventBatch(List<AmiEventReceived> Events)
+{
+    public override string ToString() => $"AmiEventBatch({Events.Count} events)";
+}
+
+/// <summary>
 /// Wraps events as <see cref="AmiEventReceived"/>, publishes them to the EventStream (if configured) and delivers them to topic
 /// subscribers. Delivery is bounded per subscriber: when a local subscriber's mailbox already holds
 /// <c>subscriber-buffer-size</c> messages, the event is dropped for that subscriber and counted; the connection never waits.
@@ -47,9 +76,13 @@ internal sealed class AmiEventRouterActor : UntypedActor
             (Names is null || (name is not null && Names.Contains(name)));
     }
 
-    private sealed class Subscriber(IActorRef actor)
+    private sealed class Subscriber(IActorRef actor, AmiStreamGauge? gauge)
     {
         public IActorRef Actor { get; } = actor;
+
+        // Set for an event stream: it takes one AmiEventBatch per read, bounded by the gauge rather than by its mailbox.
+        public AmiStreamGauge? Gauge { get; } = gauge;
+        public List<AmiEventReceived>? Batch { get; set; }
         // Read per batch, never cached: a top-level actor's ref first points at a placeholder cell that locks on every call.
         public ICell? Cell => Actor is ActorRefWithCell withCell ? withCell.Underlying : null;
 
@@ -108,12 +141,14 @@ internal sealed class AmiEventRouterActor : UntypedActor
         int limit = _settings.SubscriberBufferSize;
         long dropped = 0;
         string serverId = batch.ServerId;
+        var events = batch.Events;
         foreach (var s in subscribers)
         {
             s.Room = -1;
         }
-        foreach (var e in batch.Events)
+        for (int i = 0; i < events.Count; i++)
         {
+            var e = events[i];
             var wrapped = AmiEventReceived.Create(serverId, e);
             if (publish)
             {
@@ -130,18 +165,36 @@ internal sealed class AmiEventRouterActor : UntypedActor
                 {
                     continue;
                 }
-                // The mailbox is measured once per batch (counting a mailbox is not free), then charged for what the batch adds.
+                // The room is measured once per batch (counting a mailbox is not free), then charged for what the batch adds.
                 if (s.Room < 0)
                 {
-                    s.Room = s.Cell is { } cell ? Math.Max(0, limit - cell.NumberOfMessages) : long.MaxValue;
+                    s.Room = s.Gauge is { } gauge ? Math.Max(0, gauge.Limit - gauge.InFlight)
+                        : s.Cell is { } cell ? Math.Max(0, limit - cell.NumberOfMessages) : long.MaxValue;
                 }
                 if (s.Room == 0)
                 {
                     dropped++;
+                    s.Gauge?.Dropped(1);
                     continue;
                 }
                 s.Room--;
-                s.Actor.Tell(wrapped, ActorRefs.NoSender);
+                if (s.Gauge is not null)
+                {
+                    (s.Batch ??= new List<AmiEventReceived>(events.Count - i)).Add(wrapped);
+                }
+                else
+                {
+                    s.Actor.Tell(wrapped, ActorRefs.NoSender);
+                }
+            }
+        }
+        foreach (var s in subscribers)
+        {
+            if (s.Batch is { } streamBatch)
+            {
+                s.Gauge!.Sent(streamBatch.Count);
+                s.Actor.Tell(new AmiEventBatch(streamBatch), ActorRefs.NoSender);
+                s.Batch = null;
             }
         }
         if (dropped > 0)
@@ -168,7 +221,7 @@ internal sealed class AmiEventRouterActor : UntypedActor
         var names = ToSet(s.EventNames);
         if (!_byActor.TryGetValue(s.Subscriber, out var sub))
         {
-            sub = new Subscriber(s.Subscriber);
+            sub = new Subscriber(s.Subscriber, s.Gauge);
             _byActor.Add(s.Subscriber, sub);
             Context.Watch(s.Subscriber);
         }
