@@ -64,10 +64,13 @@ internal sealed record AmiEventBatch(List<AmiEventReceived> Events)
 internal sealed class AmiEventRouterActor : UntypedActor
 {
     /// <summary>Events received from one server in one read, in order.</summary>
-    public sealed record RouteEvents(string ServerId, IReadOnlyList<AmiMessage> Events)
+    public sealed record RouteEvents(string ServerId, IReadOnlyList<AmiMessage> Events, bool WantsAck = false)
     {
         public override string ToString() => $"RouteEvents({ServerId}, {Events.Count} events)";
     }
+
+    /// <summary>The ack of a <see cref="RouteEvents"/> that asked for one.</summary>
+    public sealed record Routed(int Count);
 
     private sealed record Filter(string? ServerId, HashSet<string>? Names)
     {
@@ -112,7 +115,18 @@ internal sealed class AmiEventRouterActor : UntypedActor
         switch (message)
         {
             case RouteEvents batch:
-                Route(batch);
+                try
+                {
+                    Route(batch);
+                }
+                finally
+                {
+                    // The connection actor reads no further than a bounded number of events ahead of this ack.
+                    if (batch.WantsAck)
+                    {
+                        Sender.Tell(new Routed(batch.Events.Count));
+                    }
+                }
                 break;
             case AmiManager.Subscribe s:
                 Subscribe(s);

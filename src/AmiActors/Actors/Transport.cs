@@ -21,8 +21,12 @@ internal static class AmiTransport
     /// <summary>Where and how to connect.</summary>
     public sealed record Options(string Host, int Port, TimeSpan ConnectTimeout, bool UseTls, string? TlsServerName, bool AcceptInvalidCertificate);
 
-    /// <summary>The connection (and TLS handshake) is established; writes go to <see cref="Writer"/>, reads come from it.</summary>
-    public sealed record Connected(IActorRef Writer);
+    /// <summary>
+    /// The connection (and TLS handshake) is established; writes go to <see cref="Writer"/>, reads come from it. With
+    /// <see cref="PullReads"/> the writer delivers one read per <see cref="Tcp.ResumeReading"/> (Akka.IO's pull mode): the
+    /// reader asks for the next read once it has taken the last, so a flood waits in the socket, not in memory.
+    /// </summary>
+    public sealed record Connected(IActorRef Writer, bool PullReads = false);
 
     /// <summary>The ack of a <see cref="Tcp.Write"/>: the socket took the bytes.</summary>
     public sealed class WriteAck : Tcp.Event
@@ -43,7 +47,7 @@ internal static class AmiTransport
 
 /// <summary>
 /// Plain TCP through Akka.IO: connects, then registers the connection actor itself as the handler of the TcpConnection and
-/// hands it the TcpConnection as writer, so reads and writes take no extra hop. Push-mode reads (the socket is always drained),
+/// hands it the TcpConnection as writer, so reads and writes take no extra hop. Pull-mode reads (the connection actor asks for each),
 /// ack-based writes. It stays to turn the forwarded close events into <see cref="AmiTransport.Closed"/> and to close on request.
 /// </summary>
 internal sealed class TcpTransportActor : ReceiveActor
@@ -61,7 +65,7 @@ internal sealed class TcpTransportActor : ReceiveActor
     protected override void PreStart()
     {
         EndPoint endpoint = IPAddress.TryParse(_options.Host, out var ip) ? new IPEndPoint(ip, _options.Port) : new DnsEndPoint(_options.Host, _options.Port);
-        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, null, null, _options.ConnectTimeout, false));
+        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, null, null, _options.ConnectTimeout, pullMode: true));
     }
 
     protected override void PostStop()
@@ -76,7 +80,7 @@ internal sealed class TcpTransportActor : ReceiveActor
         {
             _connection = Sender;
             _connection.Tell(new Tcp.Register(Context.Parent, keepOpenOnPeerClosed: false, useResumeWriting: false));
-            Context.Parent.Tell(new AmiTransport.Connected(_connection));
+            Context.Parent.Tell(new AmiTransport.Connected(_connection, PullReads: true));
             Become(Open);
         });
         Receive<Tcp.CommandFailed>(f =>
