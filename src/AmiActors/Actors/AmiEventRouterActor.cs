@@ -60,6 +60,7 @@ internal sealed record AmiEventBatch(List<AmiEventReceived> Events)
 /// Wraps events as <see cref="AmiEventReceived"/>, publishes them to the EventStream (if configured) and delivers them to topic
 /// subscribers. Delivery is bounded per subscriber: when a local subscriber's mailbox already holds
 /// <c>subscriber-buffer-size</c> messages, the event is dropped for that subscriber and counted; the connection never waits.
+/// The subscriptions live in an <see cref="EventSubscriptions"/> owned by the manager, so a restart keeps them all.
 /// </summary>
 internal sealed class AmiEventRouterActor : UntypedActor
 {
@@ -72,43 +73,49 @@ internal sealed class AmiEventRouterActor : UntypedActor
     /// <summary>The ack of a <see cref="RouteEvents"/> that asked for one.</summary>
     public sealed record Routed(int Count);
 
-    private sealed record Filter(string? ServerId, HashSet<string>? Names)
-    {
-        public bool Matches(string serverId, string? name) =>
-            (ServerId is null || string.Equals(ServerId, serverId, StringComparison.Ordinal)) &&
-            (Names is null || (name is not null && Names.Contains(name)));
-    }
-
-    private sealed class Subscriber(IActorRef actor, AmiStreamGauge? gauge)
-    {
-        public IActorRef Actor { get; } = actor;
-
-        // Set for an event stream: it takes one AmiEventBatch per read, bounded by the gauge rather than by its mailbox.
-        public AmiStreamGauge? Gauge { get; } = gauge;
-        public List<AmiEventReceived>? Batch { get; set; }
-        // Read per batch, never cached: a top-level actor's ref first points at a placeholder cell that locks on every call.
-        public ICell? Cell => Actor is ActorRefWithCell withCell ? withCell.Underlying : null;
-
-        // Room left in the subscriber's mailbox for the batch being routed; -1: not read yet for this batch.
-        public long Room { get; set; } = -1;
-        public List<Filter> Filters { get; } = new();
-    }
-
     private readonly AmiSettings _settings;
+    private readonly EventSubscriptions _subscriptions;
     private readonly AmiEventDrops _drops;
     private readonly EventStream _eventStream;
-    private readonly Dictionary<IActorRef, Subscriber> _byActor = new();
-    private Subscriber[] _subscribers = Array.Empty<Subscriber>();
-    private bool _anyNeedsName;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public AmiEventRouterActor(AmiSettings settings)
+    public AmiEventRouterActor(AmiSettings settings, EventSubscriptions subscriptions)
     {
         _settings = settings;
+        _subscriptions = subscriptions;
         _drops = AmiEventDrops.Get(Context.System);
         _eventStream = Context.System.EventStream;
     }
 
-    public static Props Props(AmiSettings settings) => Akka.Actor.Props.Create(() => new AmiEventRouterActor(settings));
+    public static Props Props(AmiSettings settings, EventSubscriptions subscriptions) =>
+        Akka.Actor.Props.Create(() => new AmiEventRouterActor(settings, subscriptions));
+
+    // After a restart: watch the kept subscribers again (watching twice is harmless; a subscriber that died meanwhile is
+    // reported by Terminated and removed).
+    protected override void PreStart()
+    {
+        foreach (var s in _subscriptions.All)
+        {
+            Context.Watch(s.Actor);
+        }
+    }
+
+    // The batch that crashed the router is not retried (it could crash it again): its events are counted as dropped.
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (message is RouteEvents batch)
+        {
+            _drops.Add(batch.ServerId, batch.Events.Count);
+            _log.Error(reason, "AMI event router failed while routing {EventCount} events of server {ServerId}; restarting with {SubscriberCount} subscribers kept, the batch counted as dropped",
+                batch.Events.Count, batch.ServerId, _subscriptions.Count);
+        }
+        else
+        {
+            _log.Error(reason, "AMI event router failed while handling {MessageType}; restarting with {SubscriberCount} subscribers kept",
+                message?.GetType().Name ?? "nothing", _subscriptions.Count);
+        }
+        base.PreRestart(reason, message);
+    }
 
     protected override void OnReceive(object message)
     {
@@ -129,18 +136,21 @@ internal sealed class AmiEventRouterActor : UntypedActor
                 }
                 break;
             case AmiManager.Subscribe s:
-                Subscribe(s);
+                if (_subscriptions.Add(s.Subscriber, s.ServerId, s.EventNames, s.Gauge))
+                {
+                    Context.Watch(s.Subscriber);
+                }
                 Sender.Tell(new AmiManager.Subscribed(s.Subscriber));
                 break;
             case AmiManager.Unsubscribe u:
-                Unsubscribe(u);
+                if (_subscriptions.Remove(u.Subscriber, u.ServerId, u.EventNames))
+                {
+                    Context.Unwatch(u.Subscriber);
+                }
                 Sender.Tell(new AmiManager.Unsubscribed(u.Subscriber));
                 break;
             case Terminated t:
-                if (_byActor.Remove(t.ActorRef))
-                {
-                    Rebuild();
-                }
+                _subscriptions.RemoveAll(t.ActorRef);
                 break;
             default:
                 Unhandled(message);
@@ -150,7 +160,8 @@ internal sealed class AmiEventRouterActor : UntypedActor
 
     private void Route(RouteEvents batch)
     {
-        var subscribers = _subscribers;
+        var subscribers = _subscriptions.All;
+        bool anyNeedsName = _subscriptions.AnyNeedsName;
         bool publish = _settings.PublishToEventStream;
         int limit = _settings.SubscriberBufferSize;
         long dropped = 0;
@@ -159,6 +170,7 @@ internal sealed class AmiEventRouterActor : UntypedActor
         foreach (var s in subscribers)
         {
             s.Room = -1;
+            s.Batch = null;
         }
         for (int i = 0; i < events.Count; i++)
         {
@@ -172,10 +184,10 @@ internal sealed class AmiEventRouterActor : UntypedActor
             {
                 continue;
             }
-            string? name = _anyNeedsName ? e.EventName : null;
+            string? name = anyNeedsName ? e.EventName : null;
             foreach (var s in subscribers)
             {
-                if (!Matches(s, serverId, name))
+                if (!s.Matches(serverId, name))
                 {
                     continue;
                 }
@@ -216,82 +228,4 @@ internal sealed class AmiEventRouterActor : UntypedActor
             _drops.Add(serverId, dropped);
         }
     }
-
-    private static bool Matches(Subscriber s, string serverId, string? name)
-    {
-        var filters = s.Filters;
-        for (int i = 0; i < filters.Count; i++)
-        {
-            if (filters[i].Matches(serverId, name))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void Subscribe(AmiManager.Subscribe s)
-    {
-        var names = ToSet(s.EventNames);
-        if (!_byActor.TryGetValue(s.Subscriber, out var sub))
-        {
-            sub = new Subscriber(s.Subscriber, s.Gauge);
-            _byActor.Add(s.Subscriber, sub);
-            Context.Watch(s.Subscriber);
-        }
-        var existing = sub.Filters.Find(f => string.Equals(f.ServerId, s.ServerId, StringComparison.Ordinal));
-        if (existing is not null && (existing.Names is null || names is null))
-        {
-            sub.Filters.Remove(existing);
-            sub.Filters.Add(new Filter(s.ServerId, null));
-        }
-        else if (existing is not null)
-        {
-            existing.Names!.UnionWith(names!);
-        }
-        else
-        {
-            sub.Filters.Add(new Filter(s.ServerId, names));
-        }
-        Rebuild();
-    }
-
-    private void Unsubscribe(AmiManager.Unsubscribe u)
-    {
-        if (!_byActor.TryGetValue(u.Subscriber, out var sub))
-        {
-            return;
-        }
-        var names = ToSet(u.EventNames);
-        foreach (var f in sub.Filters.Where(f => string.Equals(f.ServerId, u.ServerId, StringComparison.Ordinal)).ToList())
-        {
-            if (names is null)
-            {
-                sub.Filters.Remove(f);
-            }
-            else if (f.Names is not null)
-            {
-                f.Names.ExceptWith(names);
-                if (f.Names.Count == 0)
-                {
-                    sub.Filters.Remove(f);
-                }
-            }
-        }
-        if (sub.Filters.Count == 0)
-        {
-            _byActor.Remove(u.Subscriber);
-            Context.Unwatch(u.Subscriber);
-        }
-        Rebuild();
-    }
-
-    private void Rebuild()
-    {
-        _subscribers = _byActor.Values.ToArray();
-        _anyNeedsName = _subscribers.Any(s => s.Filters.Exists(f => f.Names is not null));
-    }
-
-    private static HashSet<string>? ToSet(IReadOnlyList<string>? names) =>
-        names is null || names.Count == 0 ? null : new HashSet<string>(names, StringComparer.OrdinalIgnoreCase);
 }

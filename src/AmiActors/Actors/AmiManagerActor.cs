@@ -41,6 +41,8 @@ internal sealed class AmiManagerActor : UntypedActor
     private readonly Dictionary<IActorRef, (string ServerId, IActorRef? ReplyTo)> _removing = new();
     private readonly List<StateSubscriber> _stateSubscribers = new();
     private readonly List<IActorRef> _shutdownWaiters = new();
+    // Outlives the router's restarts: every incarnation of the router is created with this same table.
+    private readonly EventSubscriptions _subscriptions = new();
     private IActorRef _router = ActorRefs.Nobody;
     private bool _shuttingDown;
     private int _generation;
@@ -49,14 +51,20 @@ internal sealed class AmiManagerActor : UntypedActor
 
     public static Props Props(AmiSettings settings) => Akka.Actor.Props.Create(() => new AmiManagerActor(settings));
 
-    // A connection actor that throws has a bug: restart it (it waits a growing backoff before reconnecting), never give up,
-    // leave the other servers alone. Its askers are failed by the connection actor's PostStop.
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(-1, Timeout.InfiniteTimeSpan, ex => Directive.Restart);
+    // One for one, Restart, never give up (an exception in either child is a bug, and the system must keep serving):
+    // - a connection actor fails its askers at once (PreRestart -> PostStop: AmiConnectionLostException), then waits a backoff
+    //   that grows with consecutive crashes before reconnecting (PostRestart); the other servers are not touched.
+    // - the event router keeps every subscription (they live in _subscriptions, handed to each incarnation) and counts the
+    //   batch it failed on as dropped; the events queued behind it are routed by the new incarnation.
+    // Kill (ActorKilledException) restarts too, so an operator can reset a wedged child without losing its server or subscribers.
+    protected override SupervisorStrategy SupervisorStrategy() => Strategy;
+
+    // Not logged here: each child logs its own failure in PreRestart, with the server and what it was doing.
+    private static readonly SupervisorStrategy Strategy = new OneForOneStrategy(-1, -1, Decider.From(Directive.Restart), loggingEnabled: false);
 
     protected override void PreStart()
     {
-        _router = Context.ActorOf(AmiEventRouterActor.Props(_settings), "events");
+        _router = Context.ActorOf(AmiEventRouterActor.Props(_settings, _subscriptions), "events");
         foreach (var server in _settings.Servers)
         {
             Start(server);
@@ -87,7 +95,7 @@ internal sealed class AmiManagerActor : UntypedActor
         catch (Exception e)
         {
             // Shutdown already running (the manager restarted late): nothing left to register for.
-            _log.Debug("AMI manager: CoordinatedShutdown task not registered: {0}", e.Message);
+            _log.Debug("AMI manager: CoordinatedShutdown task not registered: {Reason}", e.Message);
         }
     }
 
@@ -235,12 +243,36 @@ internal sealed class AmiManagerActor : UntypedActor
             server.State = change.Current;
             server.AmiVersion = status.AmiVersion ?? server.AmiVersion;
         }
+        LogStateChange(change);
         foreach (var s in _stateSubscribers)
         {
             if (s.ServerId is null || string.Equals(s.ServerId, change.ServerId, StringComparison.Ordinal))
             {
                 s.Actor.Tell(change);
             }
+        }
+    }
+
+    // One line per transition, structured (ServerId, PreviousState, State, Reason): the steps of a connect at Debug, the rest at Info.
+    private void LogStateChange(ConnectionStateChanged change)
+    {
+        var level = change.Current switch
+        {
+            AmiConnectionState.Connecting or AmiConnectionState.AwaitingBanner or AmiConnectionState.Authenticating => LogLevel.DebugLevel,
+            AmiConnectionState.Connected => LogLevel.InfoLevel,
+            _ => LogLevel.WarningLevel,
+        };
+        if (!_log.IsEnabled(level))
+        {
+            return;
+        }
+        if (change.Reason is null)
+        {
+            _log.Log(level, null, "AMI server {ServerId}: {PreviousState} -> {State}", change.ServerId, change.Previous, change.Current);
+        }
+        else
+        {
+            _log.Log(level, null, "AMI server {ServerId}: {PreviousState} -> {State}: {Reason}", change.ServerId, change.Previous, change.Current, change.Reason);
         }
     }
 
@@ -257,7 +289,7 @@ internal sealed class AmiManagerActor : UntypedActor
             if (server.Connection.Equals(actor))
             {
                 // Stopped on its own (it should not): forget it so actions get UnknownServerException rather than silence.
-                _log.Warning("AMI server '{0}': connection actor stopped unexpectedly; the server is removed", id);
+                _log.Warning("AMI server {ServerId}: connection actor stopped unexpectedly; the server is removed", id);
                 _servers.Remove(id);
                 return;
             }
