@@ -8,7 +8,8 @@ namespace AmiActors.Actors;
 /// <summary>
 /// Owns one server's connection: connect, banner, login, heartbeat, reconnect with backoff; serializes actions onto the
 /// socket (coalescing writes while one is unacknowledged) and routes what comes back: responses and ActionID-tagged events to
-/// their correlation actor, every other event to the event router. Runs no user code.
+/// the action's correlation actor (a child made for each action as it is written), every other event to the event router.
+/// Keeps only the ActionID -> correlation actor map and one timer for all their deadlines. Runs no user code.
 /// </summary>
 internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 {
@@ -20,6 +21,16 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     /// <summary>Makes the actor throw, as a bug would (for supervision tests and fault injection).</summary>
     public sealed record InjectFailure(string Message);
+
+    /// <summary>Asks how many actions are in flight and how many correlation actors are alive (diagnostics, tests).</summary>
+    public sealed class GetCorrelations
+    {
+        public static readonly GetCorrelations Instance = new();
+        private GetCorrelations() { }
+    }
+
+    /// <summary>Reply to <see cref="GetCorrelations"/>: actions in the ActionID map, and correlation actors among the children.</summary>
+    public sealed record GetCorrelationsResult(int InFlight, int Children);
 
     /// <summary>Tells the manager about a state change (and the AMI version of the current session).</summary>
     public sealed record StatusChanged(ConnectionStateChanged Change, string? AmiVersion);
@@ -66,7 +77,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private int _eventsCapacityHint = 4;
     private readonly History _history;
     private readonly ILoggingAdapter _log;
-    private readonly PendingActions _pending = new();
+    private readonly CorrelationTable _correlations = new();
     private readonly DisconnectedBuffer _buffer;
     private readonly ConnectionOutbound _outbound = new();
     private readonly LoginHandshake _login;
@@ -88,6 +99,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private bool _stopping;
     private IActorRef? _drainReplyTo;
     private string _stopReason = "the connection actor stopped";
+    // Stopped, waiting for the last correlation actors to answer their askers before this actor stops.
+    private bool _finishing;
 
     public AmiConnectionActor(AmiServerDefinition server, AmiSettings settings, IActorRef router, History history)
     {
@@ -117,7 +130,14 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _history.Crashes++;
         _stopReason = $"internal error in the connection actor ({reason.GetType().Name})";
         _log.Error(reason, "AMI server '{0}': connection actor failed while handling {1}; restarting with backoff", _server.Id, message?.GetType().Name ?? "?");
-        base.PreRestart(reason, message);
+        // Not the default (stop every child): the correlation actors answer their askers with the reason, then stop on their own;
+        // the transport goes with this incarnation.
+        FailPending(_stopReason);
+        if (_transport is not null)
+        {
+            Context.Stop(_transport);
+        }
+        PostStop();
     }
 
     protected override void PostRestart(Exception reason)
@@ -128,16 +148,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
     }
 
-    protected override void PostStop()
-    {
-        // Children (correlation actors) die with this actor: answer their askers here so no one waits for nothing.
-        foreach (var p in _pending.All)
-        {
-            p.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_server.Id, p.ActionName, _stopReason)));
-        }
-        _pending.Clear();
-        FailBuffered(b => new AmiConnectionLostException(_server.Id, b.Action.Name, _stopReason));
-    }
+    // Correlation actors still running when this actor stops are stopped with it and fail their own askers.
+    protected override void PostStop() => FailBuffered(b => new AmiConnectionLostException(_server.Id, b.Action.Name, _stopReason));
 
     protected override void OnReceive(object message)
     {
@@ -161,8 +173,14 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             case AmiCorrelationActor.Done done:
                 OnActionDone(done.ActionId);
                 break;
+            case AmiCorrelationActor.ExtendDeadline extend:
+                if (_correlations.Extend(extend.ActionId, extend.Deadline))
+                {
+                    ScheduleTimeoutCheck(extend.Deadline);
+                }
+                break;
             case ActionTimeoutTick:
-                ExpirePending();
+                ExpireDeadlines();
                 break;
             case AmiTransport.WriteAck:
                 if (Sender.Equals(_outbound.Writer))
@@ -226,6 +244,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 {
                     SendLogoff();
                 }
+                break;
+            case GetCorrelations:
+                Sender.Tell(new GetCorrelationsResult(_correlations.Count, Context.GetChildren().Count(c => c.Path.Name.StartsWith('$'))));
                 break;
             case InjectFailure failure:
                 throw new InvalidOperationException(failure.Message);
@@ -347,26 +368,14 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _pingId = null;
     }
 
+    // The correlation actors in flight fail their askers with the reason and stop.
     private void FailPending(string reason)
     {
-        if (_pending.Count == 0)
+        if (_correlations.Count == 0)
         {
             return;
         }
-        var lost = new AmiCorrelationActor.ConnectionLost(reason);
-        foreach (var p in _pending.All)
-        {
-            if (p.Correlation is { } correlation)
-            {
-                correlation.Tell(lost);
-            }
-            else
-            {
-                p.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_server.Id, p.ActionName, reason)));
-                RouteEarly(p);
-            }
-        }
-        _pending.Clear();
+        _correlations.ReleaseAll(new AmiCorrelationActor.ConnectionLost(reason));
         Timers.Cancel(ActionTimeoutKey);
     }
 
@@ -469,16 +478,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         switch (message.Kind)
         {
             case AmiMessageKind.Event:
-                if (_pending.Count > 0 && message.ActionId is { } eventActionId && _pending.TryGetValue(eventActionId, out var owner))
+                if (_correlations.Count > 0 && message.ActionId is { } eventActionId && _correlations.TryGetValue(eventActionId, out var owner))
                 {
-                    if (owner.Correlation is { } correlation)
-                    {
-                        correlation.Tell(message);
-                    }
-                    else
-                    {
-                        (owner.Early ??= new List<AmiMessage>()).Add(message);
-                    }
+                    owner.Tell(message);
                 }
                 else
                 {
@@ -501,9 +503,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             _log.Debug("AMI server '{0}': {1} without ActionID ignored", _server.Id, message);
             return;
         }
-        if (_pending.TryGetValue(actionId, out var pending))
+        if (_correlations.TryGetValue(actionId, out var correlation))
         {
-            OnResponse(pending, message);
+            correlation.Tell(message);
             return;
         }
         switch (_login.OnReply(actionId, message, _outbound))
@@ -531,51 +533,10 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
     }
 
-    private void OnResponse(PendingActions.Pending pending, AmiMessage response)
-    {
-        if (pending.Correlation is { } correlation)
-        {
-            correlation.Tell(response);
-            return;
-        }
-        if (response.IsError || (pending.OriginateTimeout is null && !response.IsListStart))
-        {
-            // A single response is the whole reply: answer here, no correlation actor.
-            RouteEarly(pending);
-            pending.Asker.Tell(new AmiActionResult(_server.Id, pending.ActionId, response, Array.Empty<AmiMessage>()));
-            OnActionDone(pending.ActionId);
-            return;
-        }
-        // A list or an async Originate: a correlation actor collects the rest, with what remains of the response timeout.
-        var remaining = pending.Deadline - Now;
-        correlation = Context.ActorOf(AmiCorrelationActor.Props(new AmiCorrelationActor.Request(
-            _server.Id, pending.ActionName, pending.ActionId, pending.Asker, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), pending.OriginateTimeout, _router)));
-        pending.Correlation = correlation;
-        if (pending.Early is { } early)
-        {
-            foreach (var e in early)
-            {
-                correlation.Tell(e);
-            }
-            pending.Early = null;
-        }
-        correlation.Tell(response);
-    }
-
-    private void RouteEarly(PendingActions.Pending pending)
-    {
-        // Events that carried the ActionID but are not part of a single-response reply are ordinary events.
-        if (pending.Early is { Count: > 0 } early)
-        {
-            _router.Tell(new AmiEventRouterActor.RouteEvents(_server.Id, early));
-        }
-        pending.Early = null;
-    }
-
-    // One timer for every action still waiting for its first response, set for the earliest deadline.
+    // One timer for every action in flight, set for the earliest deadline.
     private void ScheduleTimeoutCheck(DateTimeOffset deadline)
     {
-        if (!_pending.MoveCheckTo(deadline))
+        if (!_correlations.MoveCheckTo(deadline))
         {
             return;
         }
@@ -583,22 +544,12 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         Timers.StartSingleTimer(ActionTimeoutKey, ActionTimeoutTick.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
     }
 
-    private void ExpirePending()
+    private void ExpireDeadlines()
     {
-        var expired = _pending.Expired(Now, out var next);
-        if (next is { } n)
+        _correlations.Expire(Now);
+        if (_correlations.NextDeadline is { } next)
         {
-            ScheduleTimeoutCheck(n);
-        }
-        if (expired is null)
-        {
-            return;
-        }
-        foreach (var p in expired)
-        {
-            p.Asker.Tell(new Status.Failure(new AmiActionTimeoutException(_server.Id, p.ActionName, p.ActionId, p.Timeout, "the response")));
-            RouteEarly(p);
-            OnActionDone(p.ActionId);
+            ScheduleTimeoutCheck(next);
         }
     }
 
@@ -660,7 +611,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     private void SendNow(AmiAction action, IActorRef asker, TimeSpan timeout, TimeSpan? originateTimeout)
     {
-        if (_pending.Count >= _settings.MaxInFlight)
+        if (_correlations.Count >= _settings.MaxInFlight)
         {
             asker.Tell(new Status.Failure(new AmiBackpressureException(_server.Id, action.Name, "max-in-flight", _settings.MaxInFlight)));
             return;
@@ -679,15 +630,25 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             asker.Tell(new Status.Failure(e));
             return;
         }
+        var correlation = Context.ActorOf(AmiCorrelationActor.Props);
+        correlation.Tell(new AmiCorrelationActor.Request(_server.Id, action.Name, actionId, asker, timeout, originateTimeout, _router));
         var deadline = Now + timeout;
-        _pending.Add(new PendingActions.Pending(actionId, asker, action.Name, timeout, deadline, originateTimeout));
+        _correlations.Add(actionId, correlation, deadline);
         ScheduleTimeoutCheck(deadline);
     }
 
     private void OnActionDone(string actionId)
     {
-        _pending.Remove(actionId);
-        if (_stopping && _pending.Count == 0 && _state == AmiConnectionState.Connected && _logoffId is null)
+        _correlations.Remove(actionId);
+        if (_finishing)
+        {
+            if (_correlations.Outstanding == 0)
+            {
+                Context.Stop(Self);
+            }
+            return;
+        }
+        if (_stopping && _correlations.Count == 0 && _state == AmiConnectionState.Connected && _logoffId is null)
         {
             SendLogoff();
         }
@@ -747,7 +708,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             FinishStop("stopped");
             return;
         }
-        if (_pending.Count == 0)
+        if (_correlations.Count == 0)
         {
             SendLogoff();
         }
@@ -769,11 +730,21 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     private void FinishStop(string reason)
     {
+        if (_finishing)
+        {
+            return;
+        }
         _stopReason = $"the connection was stopped ({reason})";
         CloseTransport(abort: false);
+        FailPending(_stopReason);
         Timers.CancelAll();
         SetState(AmiConnectionState.Stopped, reason);
         _drainReplyTo?.Tell(new Drained(_server.Id));
-        Context.Stop(Self);
+        // Stop once every correlation actor has answered its asker (each says Done), so each asker hears this reason.
+        _finishing = true;
+        if (_correlations.Outstanding == 0)
+        {
+            Context.Stop(Self);
+        }
     }
 }

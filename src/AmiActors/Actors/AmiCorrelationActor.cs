@@ -4,41 +4,55 @@ using AmiActors.Protocol;
 namespace AmiActors.Actors;
 
 /// <summary>
-/// Collects the reply of one action (response; list items and Complete; OriginateResponse) and answers the asker,
-/// or fails it on timeout or connection loss. A child of the connection actor; tells it <see cref="Done"/> and stops.
+/// The life of one action after the connection accepted it: a child of the connection actor, created when the action is written.
+/// It receives what carries the action's ActionID (the response; list items and Complete; OriginateResponse; events that came
+/// before the response), assembles the reply, answers the asker (or fails it on timeout or connection loss), tells the connection
+/// <see cref="Done"/> and stops. Its response deadline is kept by the connection's shared deadline list, which tells it
+/// <see cref="DeadlinePassed"/>; it starts no timer of its own.
 /// </summary>
-internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
+internal sealed class AmiCorrelationActor : UntypedActor
 {
-    /// <summary>What the connection tells a correlation actor when the connection is lost.</summary>
+    /// <summary>The first message a correlation actor receives: everything it needs, one allocation per action.</summary>
+    public sealed record Request(string ServerId, string ActionName, string ActionId, IActorRef Asker, TimeSpan ResponseTimeout, TimeSpan? OriginateTimeout, IActorRef Router)
+    {
+        public override string ToString() => $"Request({ServerId}, {ActionName}, {ActionId})";
+    }
+
+    /// <summary>The connection is gone (or stopping): fail the asker with <see cref="AmiConnectionLostException"/>.</summary>
     public sealed record ConnectionLost(string Reason);
+
+    /// <summary>The connection's deadline list says the deadline <see cref="At"/> of this action has passed.</summary>
+    public sealed record DeadlinePassed(DateTimeOffset At);
 
     /// <summary>Sent to the connection when the reply is complete (or failed): the ActionID can be forgotten.</summary>
     public sealed record Done(string ActionId);
 
-    /// <summary>Everything a correlation actor needs; one allocation per action.</summary>
-    public sealed record Request(string ServerId, string ActionName, string ActionId, IActorRef Asker, TimeSpan ResponseTimeout, TimeSpan? OriginateTimeout, IActorRef Router);
+    /// <summary>
+    /// Sent to the connection when the response of an async Originate arrived: the action now waits for OriginateResponse until
+    /// <see cref="Deadline"/>.
+    /// </summary>
+    public sealed record ExtendDeadline(string ActionId, DateTimeOffset Deadline);
 
-    private sealed class Timeout
+    /// <summary>
+    /// The one Props every correlation actor is made from (the action's data comes in <see cref="Request"/>), so creating one
+    /// compiles nothing and allocates no Props.
+    /// </summary>
+    public static readonly Props Props = Akka.Actor.Props.CreateBy(new Producer());
+
+    private enum Stage
     {
-        public static readonly Timeout Instance = new();
+        Response,
+        ListItems,
+        OriginateResponse,
+        Finished,
     }
 
-    private const string TimeoutKey = "timeout";
-
-    private readonly Request _request;
+    private Request _request = null!;
+    private Stage _stage;
     private AmiMessage? _response;
     private List<AmiMessage>? _events;
     private List<AmiMessage>? _early;
-    private int _stage; // 0 response, 1 list items, 2 OriginateResponse
-    private bool _finished;
-
-    public AmiCorrelationActor(Request request) => _request = request;
-
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    public static Props Props(Request request) => Akka.Actor.Props.CreateBy(new Producer(request));
-
-    protected override void PreStart() => Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, _request.ResponseTimeout);
+    private DateTimeOffset _originateDeadline;
 
     protected override void OnReceive(object message)
     {
@@ -50,13 +64,14 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
             case AmiMessage m:
                 OnResponse(m);
                 break;
+            case Request request:
+                _request = request;
+                break;
+            case DeadlinePassed passed:
+                OnDeadline(passed.At);
+                break;
             case ConnectionLost lost:
                 Fail(new AmiConnectionLostException(_request.ServerId, _request.ActionName, lost.Reason));
-                break;
-            case Timeout:
-                Fail(new AmiActionTimeoutException(_request.ServerId, _request.ActionName, _request.ActionId,
-                    _stage == 2 ? _request.OriginateTimeout ?? _request.ResponseTimeout : _request.ResponseTimeout,
-                    _stage switch { 1 => "the list to complete", 2 => "OriginateResponse", _ => "the response" }));
                 break;
             default:
                 Unhandled(message);
@@ -64,9 +79,18 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
         }
     }
 
+    protected override void PostStop()
+    {
+        // Stopped with the connection actor before the reply was complete: no one may wait for nothing.
+        if (_stage != Stage.Finished && _request is not null)
+        {
+            _request.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_request.ServerId, _request.ActionName, "the connection actor stopped")));
+        }
+    }
+
     private void OnResponse(AmiMessage response)
     {
-        if (_response is not null || _finished)
+        if (_stage != Stage.Response)
         {
             return;
         }
@@ -78,7 +102,7 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
         }
         else if (response.IsListStart)
         {
-            _stage = 1;
+            _stage = Stage.ListItems;
             _events = _early ?? new List<AmiMessage>();
             _early = null;
             if (_events.Count > 0 && _events[^1].IsListComplete)
@@ -90,7 +114,6 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
         }
         else if (_request.OriginateTimeout is { } originateTimeout)
         {
-            _stage = 2;
             var early = _early?.Find(IsOriginateResponse);
             if (early is not null)
             {
@@ -101,7 +124,9 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
                 return;
             }
             ForwardEarly();
-            Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, originateTimeout);
+            _stage = Stage.OriginateResponse;
+            _originateDeadline = Context.System.Scheduler.Now + originateTimeout;
+            Context.Parent.Tell(new ExtendDeadline(_request.ActionId, _originateDeadline));
         }
         else
         {
@@ -114,10 +139,10 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
     {
         switch (_stage)
         {
-            case 0 when _response is null:
+            case Stage.Response:
                 (_early ??= new List<AmiMessage>()).Add(e);
                 break;
-            case 1:
+            case Stage.ListItems:
                 if (e.IsListComplete)
                 {
                     Finish(e);
@@ -127,13 +152,30 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
                     _events!.Add(e);
                 }
                 break;
-            case 2 when IsOriginateResponse(e):
+            case Stage.OriginateResponse when IsOriginateResponse(e):
                 _events = [e];
                 Finish();
                 break;
             default:
                 // Not part of this reply (a UserEvent carrying our ActionID, say): it is an ordinary event.
                 _request.Router.Tell(new AmiEventRouterActor.RouteEvents(_request.ServerId, [e]));
+                break;
+        }
+    }
+
+    private void OnDeadline(DateTimeOffset at)
+    {
+        switch (_stage)
+        {
+            case Stage.Response:
+                Fail(new AmiActionTimeoutException(_request.ServerId, _request.ActionName, _request.ActionId, _request.ResponseTimeout, "the response"));
+                break;
+            case Stage.ListItems:
+                Fail(new AmiActionTimeoutException(_request.ServerId, _request.ActionName, _request.ActionId, _request.ResponseTimeout, "the list to complete"));
+                break;
+            // The response deadline may pass while the extension to the OriginateResponse deadline is on its way: only the latter counts.
+            case Stage.OriginateResponse when at >= _originateDeadline:
+                Fail(new AmiActionTimeoutException(_request.ServerId, _request.ActionName, _request.ActionId, _request.OriginateTimeout!.Value, "OriginateResponse"));
                 break;
         }
     }
@@ -151,39 +193,34 @@ internal sealed class AmiCorrelationActor : UntypedActor, IWithTimers
 
     private void Finish(AmiMessage? complete = null)
     {
-        _finished = true;
-        var result = new AmiActionResult(_request.ServerId, _request.ActionId, _response!, (IReadOnlyList<AmiMessage>?)_events ?? Array.Empty<AmiMessage>(), complete);
-        _request.Asker.Tell(result);
-        // A single-response reply was already forgotten by the connection when it routed the response: no Done needed.
-        End(notifyParent: _stage != 0);
+        _request.Asker.Tell(new AmiActionResult(_request.ServerId, _request.ActionId, _response!, (IReadOnlyList<AmiMessage>?)_events ?? Array.Empty<AmiMessage>(), complete));
+        End();
     }
 
     private void Fail(Exception error)
     {
-        if (_finished)
+        if (_stage == Stage.Finished)
         {
             return;
         }
-        _finished = true;
+        // Events that carried the ActionID but are not part of a reply that will never come are ordinary events.
+        ForwardEarly();
         _request.Asker.Tell(new Status.Failure(error));
-        End(notifyParent: true);
+        End();
     }
 
-    private void End(bool notifyParent)
+    private void End()
     {
-        Timers.CancelAll();
-        if (notifyParent)
-        {
-            Context.Parent.Tell(new Done(_request.ActionId));
-        }
+        _stage = Stage.Finished;
+        Context.Parent.Tell(new Done(_request.ActionId));
         Context.Stop(Self);
     }
 
-    private sealed class Producer(Request request) : IIndirectActorProducer
+    private sealed class Producer : IIndirectActorProducer
     {
         public Type ActorType => typeof(AmiCorrelationActor);
 
-        public ActorBase Produce() => new AmiCorrelationActor(request);
+        public ActorBase Produce() => new AmiCorrelationActor();
 
         public void Release(ActorBase actor)
         {
