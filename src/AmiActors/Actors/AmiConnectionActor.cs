@@ -99,8 +99,10 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private bool _stopping;
     private IActorRef? _drainReplyTo;
     private string _stopReason = "the connection actor stopped";
-    // Stopped, waiting for the last correlation actors to answer their askers before this actor stops.
+    // Stopped, waiting for the last correlation actors to answer their askers (and a TLS transport to send close_notify)
+    // before this actor stops.
     private bool _finishing;
+    private IActorRef? _closingTransport;
 
     public AmiConnectionActor(AmiServerDefinition server, AmiSettings settings, IActorRef router, History history)
     {
@@ -245,6 +247,13 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                     SendLogoff();
                 }
                 break;
+            case Terminated t when t.ActorRef.Equals(_closingTransport):
+                _closingTransport = null;
+                if (_finishing)
+                {
+                    StopWhenSettled();
+                }
+                break;
             case GetCorrelations:
                 Sender.Tell(new GetCorrelationsResult(_correlations.Count, Context.GetChildren().Count(c => c.Path.Name.StartsWith('$'))));
                 break;
@@ -361,6 +370,12 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         if (_transport is not null)
         {
             _transport.Tell(new AmiTransport.Close(abort));
+            if (!abort)
+            {
+                // A clean close takes the transport a moment (TLS: close_notify, then the TCP close): stopping waits for it.
+                _closingTransport = _transport;
+                Context.Watch(_closingTransport);
+            }
             _transport = null;
         }
         _outbound.Reset();
@@ -642,10 +657,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _correlations.Remove(actionId);
         if (_finishing)
         {
-            if (_correlations.Outstanding == 0)
-            {
-                Context.Stop(Self);
-            }
+            StopWhenSettled();
             return;
         }
         if (_stopping && _correlations.Count == 0 && _state == AmiConnectionState.Connected && _logoffId is null)
@@ -740,9 +752,15 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         Timers.CancelAll();
         SetState(AmiConnectionState.Stopped, reason);
         _drainReplyTo?.Tell(new Drained(_server.Id));
-        // Stop once every correlation actor has answered its asker (each says Done), so each asker hears this reason.
+        // Stop once every correlation actor has answered its asker (each says Done), so each asker hears this reason, and the
+        // transport has closed.
         _finishing = true;
-        if (_correlations.Outstanding == 0)
+        StopWhenSettled();
+    }
+
+    private void StopWhenSettled()
+    {
+        if (_correlations.Outstanding == 0 && _closingTransport is null)
         {
             Context.Stop(Self);
         }

@@ -1,17 +1,16 @@
 using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
-using Akka.Event;
 using Akka.IO;
 
 namespace AmiActors.Actors;
 
 /// <summary>
-/// The small protocol between a connection actor and its transport (plain TCP over Akka.IO, or TLS over SslStream), shaped
-/// after Akka.IO's own messages so the TCP transport can step off the hot path. The transport is a child of the connection
-/// actor; it sends <see cref="Connected"/> naming the writer (Akka.IO's TcpConnection itself for TCP, the TLS transport for
-/// TLS). The connection actor then sends <see cref="Tcp.Write"/> with <see cref="WriteAck"/> to the writer, one at a time,
+/// The small protocol between a connection actor and its transport (plain TCP over Akka.IO, or TLS: SslStream over that same
+/// Akka.IO connection), shaped after Akka.IO's own messages so the TCP transport can step off the hot path. The transport is a
+/// child of the connection actor; it sends <see cref="Connected"/> naming the writer (Akka.IO's TcpConnection itself for TCP,
+/// the TLS transport for TLS). The connection actor then sends <see cref="Tcp.Write"/> with <see cref="WriteAck"/> to the writer, one at a time,
 /// and receives <see cref="Tcp.Received"/> from the writer. Any other <see cref="Tcp.Event"/> from the writer (a
 /// <see cref="Tcp.ConnectionClosed"/>, a <see cref="Tcp.CommandFailed"/>) is forwarded to the transport, which ends with
 /// exactly one <see cref="Closed"/> and stops.
@@ -43,6 +42,76 @@ internal static class AmiTransport
 
     public static Props Props(Options options) =>
         options.UseTls ? Akka.Actor.Props.Create(() => new TlsTransportActor(options)) : Akka.Actor.Props.Create(() => new TcpTransportActor(options));
+
+    /// <summary>What a transport says when Akka.IO reports the connection closed.</summary>
+    public static string Describe(Tcp.ConnectionClosed closed) => closed switch
+    {
+        Tcp.PeerClosed => "the server closed the connection",
+        Tcp.ErrorClosed e => $"connection error: {e.Cause}",
+        Tcp.Aborted => "connection aborted",
+        _ => "connection closed",
+    };
+}
+
+/// <summary>
+/// What both transports share: the Akka.IO connect (<see cref="Tcp.Connect"/> to the TCP manager, with the connect timeout),
+/// its failure, a close before it succeeds, and exactly one <see cref="AmiTransport.Closed"/> to the connection actor.
+/// </summary>
+internal abstract class TransportActorBase : ReceiveActor
+{
+    private bool _closedSent;
+
+    protected TransportActorBase(AmiTransport.Options options)
+    {
+        Options = options;
+        Receive<Tcp.Connected>(_ =>
+        {
+            Connection = Sender;
+            OnConnected();
+        });
+        Receive<Tcp.CommandFailed>(f => Finish($"connect to {Where} failed{(f.Cause.HasValue ? ": " + f.Cause.Value.Message : "")}"));
+        Receive<AmiTransport.Close>(_ => Finish("closed before connecting"));
+    }
+
+    protected AmiTransport.Options Options { get; }
+
+    /// <summary>Akka.IO's TcpConnection, once connected; null again once it is closed.</summary>
+    protected IActorRef? Connection { get; set; }
+
+    protected string Where => $"{Options.Host}:{Options.Port}";
+
+    protected override void PreStart()
+    {
+        EndPoint endpoint = IPAddress.TryParse(Options.Host, out var ip) ? new IPEndPoint(ip, Options.Port) : new DnsEndPoint(Options.Host, Options.Port);
+        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, null, null, Options.ConnectTimeout, PullMode));
+    }
+
+    /// <summary>Whether Akka.IO delivers reads only when asked (<see cref="Tcp.ResumeReading"/>).</summary>
+    protected virtual bool PullMode => false;
+
+    protected override void PostStop()
+    {
+        Connection?.Tell(Tcp.Abort.Instance);
+        SendClosed("transport stopped");
+    }
+
+    /// <summary>The TCP connection is up (<see cref="Connection"/> is set): register a handler and become the next state.</summary>
+    protected abstract void OnConnected();
+
+    protected void SendClosed(string reason)
+    {
+        if (!_closedSent)
+        {
+            _closedSent = true;
+            Context.Parent.Tell(new AmiTransport.Closed(reason));
+        }
+    }
+
+    protected void Finish(string reason)
+    {
+        SendClosed(reason);
+        Context.Stop(Self);
+    }
 }
 
 /// <summary>
@@ -50,49 +119,15 @@ internal static class AmiTransport
 /// hands it the TcpConnection as writer, so reads and writes take no extra hop. Pull-mode reads (the connection actor asks for each),
 /// ack-based writes. It stays to turn the forwarded close events into <see cref="AmiTransport.Closed"/> and to close on request.
 /// </summary>
-internal sealed class TcpTransportActor : ReceiveActor
+internal sealed class TcpTransportActor(AmiTransport.Options options) : TransportActorBase(options)
 {
-    private readonly AmiTransport.Options _options;
-    private IActorRef? _connection;
-    private bool _closedSent;
+    protected override bool PullMode => true;
 
-    public TcpTransportActor(AmiTransport.Options options)
+    protected override void OnConnected()
     {
-        _options = options;
-        Connecting();
-    }
-
-    protected override void PreStart()
-    {
-        EndPoint endpoint = IPAddress.TryParse(_options.Host, out var ip) ? new IPEndPoint(ip, _options.Port) : new DnsEndPoint(_options.Host, _options.Port);
-        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, null, null, _options.ConnectTimeout, pullMode: true));
-    }
-
-    protected override void PostStop()
-    {
-        _connection?.Tell(Tcp.Abort.Instance);
-        SendClosed("transport stopped");
-    }
-
-    private void Connecting()
-    {
-        Receive<Tcp.Connected>(_ =>
-        {
-            _connection = Sender;
-            _connection.Tell(new Tcp.Register(Context.Parent, keepOpenOnPeerClosed: false, useResumeWriting: false));
-            Context.Parent.Tell(new AmiTransport.Connected(_connection, PullReads: true));
-            Become(Open);
-        });
-        Receive<Tcp.CommandFailed>(f =>
-        {
-            SendClosed($"connect to {_options.Host}:{_options.Port} failed{(f.Cause.HasValue ? ": " + f.Cause.Value.Message : "")}");
-            Context.Stop(Self);
-        });
-        Receive<AmiTransport.Close>(_ =>
-        {
-            SendClosed("closed before connecting");
-            Context.Stop(Self);
-        });
+        Connection!.Tell(new Tcp.Register(Context.Parent, keepOpenOnPeerClosed: false, useResumeWriting: false));
+        Context.Parent.Tell(new AmiTransport.Connected(Connection!, PullReads: true));
+        Become(Open);
     }
 
     private void Open()
@@ -101,163 +136,180 @@ internal sealed class TcpTransportActor : ReceiveActor
         {
             // The TcpConnection finishes an orderly close on its own and reports it to its handler (the connection actor,
             // which has let go of this transport already); nothing is left for this actor to wait for.
-            _connection!.Tell(c.Abort ? Tcp.Abort.Instance : Tcp.Close.Instance);
-            _connection = null;
-            SendClosed(c.Abort ? "connection aborted" : "connection closed");
-            Context.Stop(Self);
+            Connection!.Tell(c.Abort ? Tcp.Abort.Instance : Tcp.Close.Instance);
+            Connection = null;
+            Finish(c.Abort ? "connection aborted" : "connection closed");
         });
         Receive<Tcp.CommandFailed>(f =>
         {
-            _connection!.Tell(Tcp.Abort.Instance);
-            _connection = null;
-            SendClosed($"write failed{(f.Cause.HasValue ? ": " + f.Cause.Value.Message : "")}");
-            Context.Stop(Self);
+            Finish($"write failed{(f.Cause.HasValue ? ": " + f.Cause.Value.Message : "")}");
         });
         Receive<Tcp.ConnectionClosed>(c =>
         {
-            _connection = null;
-            SendClosed(c switch
-            {
-                Tcp.PeerClosed => "the server closed the connection",
-                Tcp.ErrorClosed e => $"connection error: {e.Cause}",
-                Tcp.Aborted => "connection aborted",
-                _ => "connection closed",
-            });
-            Context.Stop(Self);
+            Connection = null;
+            Finish(AmiTransport.Describe(c));
         });
-    }
-
-    private void SendClosed(string reason)
-    {
-        if (!_closedSent)
-        {
-            _closedSent = true;
-            Context.Parent.Tell(new AmiTransport.Closed(reason));
-        }
     }
 }
 
 /// <summary>
-/// TLS over <see cref="SslStream"/>, mimicking Akka.IO's TcpConnection: it is the writer (acknowledges each <see cref="Tcp.Write"/>
-/// when complete) and a read loop sends every read to the connection actor as <see cref="Tcp.Received"/> with this actor as sender.
+/// TLS over the same Akka.IO connection: this actor is the TcpConnection's handler; an <see cref="SslStream"/> runs over an
+/// <see cref="AkkaIoStream"/> fed by the <see cref="Tcp.Received"/>s it gets and writing acknowledged <see cref="Tcp.Write"/>s.
+/// After the handshake it is the connection actor's writer: it encrypts each <see cref="Tcp.Write"/> and acknowledges it with
+/// <see cref="AmiTransport.WriteAck"/> once the TcpConnection took the bytes, and a read loop sends the decrypted bytes to the
+/// connection actor as <see cref="Tcp.Received"/> with this actor as sender. A clean close sends close_notify before the TCP close.
 /// </summary>
-internal sealed class TlsTransportActor : ReceiveActor
+internal sealed class TlsTransportActor : TransportActorBase, IWithTimers
 {
-    private sealed record Opened(Socket Socket, SslStream Stream);
-    private sealed record Failed(string Reason);
+    private sealed class Authenticated
+    {
+        public static readonly Authenticated Instance = new();
+    }
+
+    private sealed record HandshakeFailed(string Reason);
+
+    private sealed record ReadEnded(string Reason);
+
     private sealed class WriteDone
     {
         public static readonly WriteDone Instance = new();
     }
 
-    private readonly AmiTransport.Options _options;
-    private readonly CancellationTokenSource _cts = new();
-    private SslStream? _stream;
-    private Socket? _socket;
-    private bool _closedSent;
+    private sealed record WriteFailed(string Reason);
 
-    public TlsTransportActor(AmiTransport.Options options)
+    private sealed class ShutdownDone
     {
-        _options = options;
-        Receive<Opened>(o =>
-        {
-            _socket = o.Socket;
-            _stream = o.Stream;
-            var parent = Context.Parent;
-            Context.Parent.Tell(new AmiTransport.Connected(Self));
-            _ = ReadLoop(o.Stream, parent, Self, _cts.Token);
-        });
-        Receive<Failed>(f =>
-        {
-            SendClosed(f.Reason);
-            Context.Stop(Self);
-        });
-        Receive<Tcp.Write>(w =>
-        {
-            if (_stream is null)
-            {
-                return;
-            }
-            var self = Self;
-            WriteAsync(_stream, w.Data).ContinueWith(
-                t => t.IsCompletedSuccessfully ? (object)WriteDone.Instance : new Failed($"TLS write failed: {t.Exception?.GetBaseException().Message ?? "cancelled"}"),
-                TaskContinuationOptions.ExecuteSynchronously).PipeTo(self);
-        });
-        Receive<WriteDone>(_ => Context.Parent.Tell(AmiTransport.WriteAck.Instance));
-        Receive<AmiTransport.Close>(c =>
-        {
-            SendClosed(c.Abort ? "connection aborted" : "connection closed");
-            Context.Stop(Self);
-        });
+        public static readonly ShutdownDone Instance = new();
     }
 
-    protected override void PreStart()
+    private sealed class ShutdownTimeout
     {
-        ConnectAsync().PipeTo(Self);
+        public static readonly ShutdownTimeout Instance = new();
+    }
+
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(2);
+
+    private readonly CancellationTokenSource _cts = new();
+    private readonly HandshakeObservation _seen;
+    private AkkaIoStream? _stream;
+    private SslStream? _ssl;
+
+    public TlsTransportActor(AmiTransport.Options options)
+        : base(options)
+    {
+        _seen = new HandshakeObservation(options.AcceptInvalidCertificate);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private string ServerName => Options.TlsServerName ?? Options.Host;
+
+    protected override void OnConnected()
+    {
+        Connection!.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: false, useResumeWriting: false));
+        _stream = new AkkaIoStream(Connection!, Self);
+        _ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        var auth = new SslClientAuthenticationOptions { TargetHost = ServerName, RemoteCertificateValidationCallback = _seen.Validate };
+        var seen = _seen;
+        string where = Where;
+        string serverName = ServerName;
+        _ssl.AuthenticateAsClientAsync(auth, _cts.Token).ContinueWith(
+            t => t.IsCompletedSuccessfully ? (object)Authenticated.Instance : new HandshakeFailed(seen.Describe(t.Exception, where, serverName)),
+            TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
+        Become(Handshaking);
     }
 
     protected override void PostStop()
     {
         _cts.Cancel();
-        try
-        {
-            _stream?.Dispose();
-            _socket?.Dispose();
-        }
-        catch (Exception e)
-        {
-            Context.GetLogger().Debug("TLS transport dispose: {0}", e.Message);
-        }
-        SendClosed("transport stopped");
+        _stream?.End("transport stopped");
+        _ssl?.Dispose();
+        base.PostStop();
     }
 
-    private async Task<object> ConnectAsync()
+    private void Handshaking()
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        ReceiveNetwork();
+        Receive<Authenticated>(authenticated =>
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
-            timeout.CancelAfter(_options.ConnectTimeout);
-            await socket.ConnectAsync(_options.Host, _options.Port, timeout.Token).ConfigureAwait(false);
-            var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-            var auth = new SslClientAuthenticationOptions { TargetHost = _options.TlsServerName ?? _options.Host };
-            if (_options.AcceptInvalidCertificate)
+            Context.Parent.Tell(new AmiTransport.Connected(Self));
+            _ = ReadLoop(_ssl!, Context.Parent, Self, _cts.Token);
+            Become(Open);
+        });
+        Receive<HandshakeFailed>(f => Finish(f.Reason));
+        Receive<Tcp.CommandFailed>(_ => Finish($"TLS handshake with {Where} failed: a write was refused"));
+        Receive<Tcp.ConnectionClosed>(c =>
+        {
+            Connection = null;
+            Finish($"TLS handshake with {Where} failed: {AmiTransport.Describe(c)} during the handshake");
+        });
+        Receive<AmiTransport.Close>(_ => Finish("closed during the TLS handshake"));
+    }
+
+    private void Open()
+    {
+        ReceiveNetwork();
+        Receive<Tcp.Write>(w =>
+        {
+            _ssl!.WriteAsync(w.Data.ToArray()).AsTask().ContinueWith(
+                t => t.IsCompletedSuccessfully ? (object)WriteDone.Instance : new WriteFailed($"TLS write failed: {t.Exception?.GetBaseException().Message ?? "cancelled"}"),
+                TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
+        });
+        Receive<WriteDone>(_ => Context.Parent.Tell(AmiTransport.WriteAck.Instance));
+        Receive<WriteFailed>(f => Finish(f.Reason));
+        Receive<ReadEnded>(r => Finish(r.Reason));
+        Receive<Tcp.CommandFailed>(f => Finish($"write failed{(f.Cause.HasValue ? ": " + f.Cause.Value.Message : "")}"));
+        Receive<Tcp.ConnectionClosed>(c =>
+        {
+            // What was received before the close is still decrypted and delivered; the read loop ends with ReadEnded.
+            Connection = null;
+            _stream!.End(c is Tcp.PeerClosed ? null : AmiTransport.Describe(c));
+        });
+        Receive<AmiTransport.Close>(c =>
+        {
+            if (c.Abort)
             {
-                auth.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+                Finish("connection aborted");
+                return;
             }
-            await stream.AuthenticateAsClientAsync(auth, timeout.Token).ConfigureAwait(false);
-            if (_cts.IsCancellationRequested)
-            {
-                // The actor stopped meanwhile: nobody would own this stream.
-                await stream.DisposeAsync().ConfigureAwait(false);
-                return new Failed("transport stopped");
-            }
-            return new Opened(socket, stream);
-        }
-        catch (Exception e)
+            // close_notify, then the TCP close once Akka.IO has taken it; the connection actor has let go of this transport.
+            SendClosed("connection closed");
+            _ssl!.ShutdownAsync().ContinueWith(_ => ShutdownDone.Instance, TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
+            Timers.StartSingleTimer("shutdown", ShutdownTimeout.Instance, ShutdownGrace);
+            Become(Closing);
+        });
+    }
+
+    private void Closing()
+    {
+        ReceiveNetwork();
+        Receive<ShutdownDone>(_ => Connection?.Tell(Tcp.Close.Instance));
+        Receive<Tcp.ConnectionClosed>(_ =>
         {
-            socket.Dispose();
-            string why = e is OperationCanceledException ? $"timed out after {_options.ConnectTimeout.TotalMilliseconds:0} ms" : e.GetBaseException().Message;
-            return new Failed($"TLS connect to {_options.Host}:{_options.Port} failed: {why}");
-        }
+            Connection = null;
+            Context.Stop(Self);
+        });
+        Receive<ShutdownTimeout>(_ => Context.Stop(Self));
+        Receive<Tcp.CommandFailed>(_ => Context.Stop(Self));
     }
 
-    private static async Task WriteAsync(SslStream stream, ByteString data)
+    // In every state after the connect: ciphertext in, acks of the stream's own writes.
+    private void ReceiveNetwork()
     {
-        await stream.WriteAsync(data.ToArray()).ConfigureAwait(false);
-        await stream.FlushAsync().ConfigureAwait(false);
+        Receive<Tcp.Received>(r => _stream!.Feed(r.Data));
+        Receive<AkkaIoStream.WriteAck>(_ => _stream!.OnWriteAcked());
     }
 
-    // Sends reads straight to the connection actor (with this transport as sender), so reads never wait for this actor.
-    private static async Task ReadLoop(SslStream stream, IActorRef parent, IActorRef self, CancellationToken token)
+    // Sends the decrypted bytes straight to the connection actor (with this transport as sender), so reads never wait for this actor.
+    private static async Task ReadLoop(SslStream ssl, IActorRef parent, IActorRef self, CancellationToken token)
     {
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[16 * 1024];
         string reason = "the server closed the connection";
         try
         {
             while (true)
             {
-                int n = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
+                int n = await ssl.ReadAsync(buffer, token).ConfigureAwait(false);
                 if (n <= 0)
                 {
                     break;
@@ -269,15 +321,49 @@ internal sealed class TlsTransportActor : ReceiveActor
         {
             reason = token.IsCancellationRequested ? "connection closed" : $"TLS read failed: {e.GetBaseException().Message}";
         }
-        self.Tell(new Failed(reason));
+        self.Tell(new ReadEnded(reason));
     }
 
-    private void SendClosed(string reason)
+    /// <summary>What certificate validation saw during the handshake, to say why it failed.</summary>
+    private sealed class HandshakeObservation(bool acceptInvalid)
     {
-        if (!_closedSent)
+        private SslPolicyErrors _errors;
+        private string? _subject;
+        private string? _chainStatus;
+
+        public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
         {
-            _closedSent = true;
-            Context.Parent.Tell(new AmiTransport.Closed(reason));
+            _errors = errors;
+            _subject = certificate?.Subject;
+            _chainStatus = chain is null ? null : string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
+            return acceptInvalid || errors == SslPolicyErrors.None;
+        }
+
+        public string Describe(Exception? error, string where, string serverName)
+        {
+            string why;
+            if (!acceptInvalid && _errors != SslPolicyErrors.None)
+            {
+                var problems = new List<string>();
+                if (_errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+                {
+                    problems.Add("the server sent no certificate");
+                }
+                if (_errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+                {
+                    problems.Add($"name mismatch: the certificate ({_subject}) is not for '{serverName}' (set tls-server-name to a name it was issued for)");
+                }
+                if (_errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
+                {
+                    problems.Add($"certificate chain not trusted ({_chainStatus}; trust its issuer, or opt in to tls-accept-invalid-certificate)");
+                }
+                why = string.Join("; ", problems);
+            }
+            else
+            {
+                why = $"protocol error: {error?.GetBaseException().Message ?? "cancelled"} (does the server speak TLS on this port?)";
+            }
+            return $"TLS handshake with {where} (server name '{serverName}') failed: {why}";
         }
     }
 }

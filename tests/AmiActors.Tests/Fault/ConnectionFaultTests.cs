@@ -10,10 +10,12 @@ namespace AmiActors.Tests.Fault;
 [Trait("Category", "Fault")]
 public class ConnectionFaultTests(ITestOutputHelper output) : FaultTestBase(output)
 {
-    [Fact]
-    public async Task A_frame_cut_by_the_server_closing_is_never_delivered_and_the_next_session_starts_clean()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_frame_cut_by_the_server_closing_is_never_delivered_and_the_next_session_starts_clean(bool tls)
     {
-        var (server, client, events, session) = await ConnectedWithUserEventProbeAsync();
+        var (server, client, events, session) = await ConnectedWithUserEventProbeAsync(tls);
 
         await session.SendRawAsync(UserEvent("whole", 1));
         await session.SendRawAsync("Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: cut\r\nSeq: 2\r\nData: half of a val"u8.ToArray());
@@ -32,10 +34,12 @@ public class ConnectionFaultTests(ITestOutputHelper output) : FaultTestBase(outp
         Assert.Null(next.Event.Get("Data"));
     }
 
-    [Fact]
-    public async Task A_response_cut_by_the_server_closing_fails_its_action_at_once_with_connection_lost()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_response_cut_by_the_server_closing_fails_its_action_at_once_with_connection_lost(bool tls)
     {
-        var server = await StartServerAsync();
+        var server = await StartServerAsync(tls ? new FakeAsteriskOptions { UseTls = true } : null);
         server.OnAction("Cut", async ctx =>
         {
             await ctx.SendRawAsync(Encoding.ASCII.GetBytes($"Response: Success\r\nActionID: {ctx.ActionId}\r\nMessage: half of a resp"));
@@ -154,9 +158,9 @@ public class ConnectionFaultTests(ITestOutputHelper output) : FaultTestBase(outp
     }
 
     // A logged-in client with a probe subscribed to UserEvent, and the server's only session.
-    private async Task<(FakeAsteriskServer Server, AmiClient Client, TestProbe Events, FakeAmiSession Session)> ConnectedWithUserEventProbeAsync()
+    private async Task<(FakeAsteriskServer Server, AmiClient Client, TestProbe Events, FakeAmiSession Session)> ConnectedWithUserEventProbeAsync(bool tls = false)
     {
-        var server = await StartServerAsync();
+        var server = await StartServerAsync(tls ? new FakeAsteriskOptions { UseTls = true } : null);
         var client = await StartClientAsync(Fast());
         var events = CreateTestProbe();
         await client.SubscribeAsync(events.Ref, "pbx1", "UserEvent");

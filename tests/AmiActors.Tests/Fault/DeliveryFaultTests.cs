@@ -11,10 +11,12 @@ namespace AmiActors.Tests.Fault;
 public class DeliveryFaultTests(ITestOutputHelper output)
     : FaultTestBase(output, "fault-tests.blocking-dispatcher { type = PinnedDispatcher }")
 {
-    [Fact]
-    public async Task A_long_session_delivered_one_byte_at_a_time_arrives_intact()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_long_session_delivered_one_byte_at_a_time_arrives_intact(bool tls)
     {
-        var server = await StartServerAsync();
+        var server = await StartServerAsync(tls ? new FakeAsteriskOptions { UseTls = true } : null);
         server.Faults.DeliverByteByByte = true;
         var client = await StartClientAsync(Fast());
         var events = CreateTestProbe();
