@@ -19,7 +19,7 @@ namespace AmiActors.Benchmarks;
 /// <c>--events N</c>, or this project's <c>serve --events N</c>). Pings: any AMI server answering Ping.
 /// </para>
 /// <c>external events --url tcp://user:secret@127.0.0.1:15038 [--events N] [--rounds R] [--paths naive,raw,stream,actor,topic,eventstream] [--buffer N]</c>
-/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--rounds R] [--config HOCON-FILE]</c>
+/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--rounds R] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...]</c>
 /// </summary>
 public sealed class ExternalHarness : IHarness
 {
@@ -46,7 +46,7 @@ public sealed class ExternalHarness : IHarness
             + $"{Environment.ProcessorCount} cores; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}{(configFile is null ? "" : "; config " + configFile)}");
         return args[0] == "events"
             ? await EventsAsync(url, Int(args, "--events", 1_000_000), rounds, (Option(args, "--paths") ?? "naive,raw,stream,actor,topic,eventstream").Split(','), Int(args, "--buffer", 65_536), extra)
-            : await PingsAsync(url, Int(args, "--pings", 20_000), rounds, (Option(args, "--paths") ?? "raw,ami").Split(','), extra);
+            : await PingsAsync(url, Int(args, "--pings", 20_000), rounds, (Option(args, "--paths") ?? "raw,ami").Split(','), extra, Variants(args));
     }
 
     // ---- events ----
@@ -191,7 +191,7 @@ public sealed class ExternalHarness : IHarness
     {
         var config = extra
             .WithFallback(ConfigurationFactory.ParseString($"""
-                akka.loglevel = WARNING
+                akka.loglevel = ERROR
                 akka.log-dead-letters = off
                 ami.events.publish-to-event-stream = {(path == "eventstream" ? "on" : "off")}
                 ami.connection.heartbeat-interval = off
@@ -283,45 +283,63 @@ public sealed class ExternalHarness : IHarness
 
     // ---- pings ----
 
-    private static async Task<int> PingsAsync(Target url, int count, int rounds, string[] paths, Config extra)
+    // Every ami variant (--variant NAME=HOCON-FILE, repeatable; "ami" is the defaults) runs in its own actor system in this
+    // process, so the levers are measured in the same interleaved rounds as the raw client.
+    private static async Task<int> PingsAsync(Target url, int count, int rounds, string[] paths, Config extra, IReadOnlyList<(string Name, Config Config)> variants)
     {
-        Console.WriteLine($"pings: {count:N0} sequential Pings per round; paths {string.Join(", ", paths)}");
-        var results = paths.ToDictionary(p => p, _ => new List<double>());
-        var config = extra.WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = off\nami.connection.heartbeat-interval = off"));
-        using var system = ActorSystem.Create("external", config);
-        var client = AmiClient.Start(system);
-        await client.AddServerAsync(new AmiServerDefinition("x", url.Host, url.Port, url.Username, url.Secret));
-        await SendPingsAsync(client, 200, TimeSpan.FromSeconds(30)); // waits out the login
+        var all = new List<(string Name, Config? Config)>();
+        all.AddRange(paths.Where(p => p != "ami").Select(p => (p, (Config?)null)));
+        if (paths.Contains("ami"))
+        {
+            all.Add(("ami", Config.Empty));
+        }
+        all.AddRange(variants.Select(v => (v.Name, (Config?)v.Config)));
+        Console.WriteLine($"pings: {count:N0} sequential Pings per round; {string.Join(", ", all.Select(a => a.Name))}");
+        var results = all.ToDictionary(p => p.Name, _ => new List<double>());
+        var clients = new Dictionary<string, (ActorSystem System, AmiClient Client)>();
+        foreach (var (name, config) in all.Where(a => a.Config is not null))
+        {
+            var system = ActorSystem.Create("external-" + clients.Count, config!.WithFallback(extra)
+                .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.log-dead-letters = off\nami.connection.heartbeat-interval = off")));
+            var client = AmiClient.Start(system);
+            await client.AddServerAsync(new AmiServerDefinition("x", url.Host, url.Port, url.Username, url.Secret));
+            await SendPingsAsync(client, 200, TimeSpan.FromSeconds(30)); // waits out the login
+            clients[name] = (system, client);
+        }
         for (int round = 0; round <= rounds; round++)
         {
-            foreach (var path in paths)
+            foreach (var (name, _) in all)
             {
-                double rate = path switch
-                {
-                    "raw" => await Task.Run(() => SocketPings(url, count)),
-                    "ami" => await SendPingsAsync(client, count, null),
-                    _ => throw new ArgumentException($"unknown path '{path}' (raw, ami)"),
-                };
+                double rate = name == "raw" ? await Task.Run(() => SocketPings(url, count)) : await SendPingsAsync(clients[name].Client, count, null);
                 if (round == 0)
                 {
-                    Console.WriteLine($"pings: warm-up {path,-4} {rate,10:N0}/s");
+                    Console.WriteLine($"pings: warm-up {name,-12} {rate,10:N0}/s");
                     continue;
                 }
-                results[path].Add(rate);
-                Console.WriteLine($"pings: round {round} {path,-4} {rate,10:N0}/s");
+                results[name].Add(rate);
+                Console.WriteLine($"pings: round {round} {name,-12} {rate,10:N0}/s");
             }
         }
         Console.WriteLine();
         Console.WriteLine("| path | sequential Pings/s (median) | min-max | x raw socket client (median of per-round ratios) |");
         Console.WriteLine("|---|---:|---:|---:|");
-        foreach (var path in paths)
+        foreach (var (name, _) in all)
         {
-            var runs = results[path];
+            var runs = results[name];
             string ratio = results.TryGetValue("raw", out var raw) ? Median(runs.Select((r, i) => r / raw[i]).ToList()).ToString("0.00x", CultureInfo.InvariantCulture) : "-";
-            Console.WriteLine($"| {(path == "raw" ? "raw C# socket client (reference)" : "ami `SendAsync`")} | {Median(runs):N0} | {runs.Min():N0}-{runs.Max():N0} | {ratio} |");
+            string label = name switch
+            {
+                "raw" => "raw C# socket client (reference)",
+                "ami" => "ami `SendAsync`, defaults",
+                _ => $"ami `SendAsync`, {name}",
+            };
+            Console.WriteLine($"| {label} | {Median(runs):N0} | {runs.Min():N0}-{runs.Max():N0} | {ratio} |");
         }
-        await client.RemoveServerAsync("x");
-        await system.Terminate();
+        foreach (var (system, client) in clients.Values)
+        {
+            await client.RemoveServerAsync("x");
+            await system.Terminate();
+        }
         return 0;
     }
 
@@ -409,6 +427,20 @@ public sealed class ExternalHarness : IHarness
         var sorted = values.Order().ToList();
         int middle = sorted.Count / 2;
         return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static List<(string Name, Config Config)> Variants(string[] args)
+    {
+        var variants = new List<(string, Config)>();
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == "--variant")
+            {
+                var (name, file) = args[i + 1].Split('=', 2) is [var n, var f] ? (n, f) : throw new ArgumentException("--variant NAME=HOCON-FILE");
+                variants.Add((name, ConfigurationFactory.ParseString(File.ReadAllText(file))));
+            }
+        }
+        return variants;
     }
 
     private static string? Option(string[] args, string name)

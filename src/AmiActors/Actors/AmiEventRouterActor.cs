@@ -158,6 +158,36 @@ internal sealed class AmiEventRouterActor : UntypedActor
         }
     }
 
+    // Event names seen so far, so that matching a name filter allocates nothing per event (names are few; capped all the same).
+    private const int MaxInternedNames = 1024;
+    private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase);
+
+    private string? EventName(AmiMessage e)
+    {
+        int i = e.IndexOf("Event");
+        if (i < 0)
+        {
+            return null;
+        }
+        var bytes = e.ValueBytes(i);
+        if (bytes.Length > 128 || !System.Text.Ascii.IsValid(bytes))
+        {
+            return e.ValueAt(i);
+        }
+        Span<char> chars = stackalloc char[bytes.Length];
+        System.Text.Ascii.ToUtf16(bytes, chars, out _);
+        if (_names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var name))
+        {
+            return name;
+        }
+        name = e.ValueAt(i);
+        if (_names.Count < MaxInternedNames)
+        {
+            _names[name] = name;
+        }
+        return name;
+    }
+
     private void Route(RouteEvents batch)
     {
         var subscribers = _subscriptions.All;
@@ -184,7 +214,7 @@ internal sealed class AmiEventRouterActor : UntypedActor
             {
                 continue;
             }
-            string? name = anyNeedsName ? e.EventName : null;
+            string? name = anyNeedsName ? EventName(e) : null;
             foreach (var s in subscribers)
             {
                 if (!s.Matches(serverId, name))
