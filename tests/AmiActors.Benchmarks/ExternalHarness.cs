@@ -299,8 +299,10 @@ public sealed class ExternalHarness : IHarness
         var clients = new Dictionary<string, (ActorSystem System, AmiClient Client)>();
         foreach (var (name, config) in all.Where(a => a.Config is not null))
         {
-            var system = ActorSystem.Create("external-" + clients.Count, config!.WithFallback(extra)
-                .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.log-dead-letters = off\nami.connection.heartbeat-interval = off")));
+            var effective = ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.log-dead-letters = off\nami.connection.heartbeat-interval = off");
+            effective = extra.IsEmpty ? effective : extra.WithFallback(effective);
+            effective = config!.IsEmpty ? effective : config.WithFallback(effective);
+            var system = ActorSystem.Create("external-" + clients.Count, effective);
             var client = AmiClient.Start(system);
             await client.AddServerAsync(new AmiServerDefinition("x", url.Host, url.Port, url.Username, url.Secret));
             await SendPingsAsync(client, 200, TimeSpan.FromSeconds(30)); // waits out the login
