@@ -445,13 +445,13 @@ public sealed class ExternalHarness : IHarness
         return variants;
     }
 
-    private static string? Option(string[] args, string name)
+    internal static string? Option(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static int Int(string[] args, string name, int fallback) =>
+    internal static int Int(string[] args, string name, int fallback) =>
         Option(args, name) is { } text ? int.Parse(text.Replace("_", ""), CultureInfo.InvariantCulture) : fallback;
 
     /// <summary><c>tcp://user:secret@host:port</c>; the secret is never printed.</summary>

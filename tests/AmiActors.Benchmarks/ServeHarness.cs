@@ -19,10 +19,10 @@ public sealed class ServeHarness : IHarness
 
     public async Task<int> RunAsync(string[] args)
     {
-        int port = Int(args, "--port", 15038);
-        int events = Int(args, "--events", 0);
-        string username = Option(args, "--username") ?? "admin";
-        string secret = Option(args, "--secret") ?? "secret";
+        int port = ExternalHarness.Int(args, "--port", 15038);
+        int events = ExternalHarness.Int(args, "--events", 0);
+        string username = ExternalHarness.Option(args, "--username") ?? "admin";
+        string secret = ExternalHarness.Option(args, "--secret") ?? "secret";
         var template = FakeEventTemplates.FromCaptureFile(CapturedFixtures.Fixture("event-stream-2000.recv.txt"));
         await using var server = await FakeAsteriskServer.StartAsync(new FakeAsteriskOptions
         {
@@ -71,13 +71,4 @@ public sealed class ServeHarness : IHarness
     }
 
     private static int CountFrames(byte[] template) => System.Text.Encoding.ASCII.GetString(template).Split("\r\n\r\n").Length - 1;
-
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    private static int Int(string[] args, string name, int fallback) =>
-        Option(args, name) is { } text ? int.Parse(text.Replace("_", ""), CultureInfo.InvariantCulture) : fallback;
 }
