@@ -112,6 +112,9 @@ internal static class ListenCommand
         builder.Services.AddAkka("ami", (akka, sp) =>
         {
             akka.WithAmiLogging().WithAmi(options);
+            // An idle worker should cost next to nothing: the scheduler's default 10 ms tick is most of its idle CPU, and AMI
+            // timeouts are seconds (a configuration file may set another value).
+            akka.AddHocon("akka.scheduler.tick-duration = 100ms", HoconAddMode.Append);
             if (hocon is not null)
             {
                 akka.AddHocon(hocon, HoconAddMode.Prepend);
