@@ -80,24 +80,29 @@ internal static class ListenCommand
             builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpointService>());
         }
         // Registered after Akka so that it stops first, while the stream can still complete.
-        builder.Services.AddHostedService<EventLogService>();
+        builder.Services.AddHostedService(sp => new EventLogService(sp.GetRequiredService<IAmiClient>(), sp.GetRequiredService<ActorSystem>(), setup.Servers, sp.GetRequiredService<ILogger<EventLogService>>()));
         using var host = builder.Build();
         await host.RunAsync(ct).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
-    /// <summary>Logs every event, structured: server, event name, and the common channel fields.</summary>
-    private sealed class EventLogService(IAmiClient client, ActorSystem system, ILogger<EventLogService> logger) : BackgroundService
+    /// <summary>Logs every event, structured: server, event name, and the common channel fields. Subscribes, then adds the servers.</summary>
+    private sealed class EventLogService(IAmiClient client, ActorSystem system, IReadOnlyList<AmiServerDefinition> servers, ILogger<EventLogService> logger) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             var materializer = Akka.Streams.ActorMaterializer.Create(system);
-            var (killSwitch, done) = client.Events(bufferSize: 65_536)
-                .ViaMaterialized(Akka.Streams.KillSwitches.Single<AmiEventReceived>(), Akka.Streams.Dsl.Keep.Right)
+            var ((subscribed, killSwitch), done) = client.Events(bufferSize: 65_536)
+                .ViaMaterialized(Akka.Streams.KillSwitches.Single<AmiEventReceived>(), Akka.Streams.Dsl.Keep.Both)
                 .ToMaterialized(Akka.Streams.Dsl.Sink.ForEach<AmiEventReceived>(Log), Akka.Streams.Dsl.Keep.Both)
                 .Run(materializer);
             await using (stoppingToken.Register(killSwitch.Shutdown))
             {
+                await subscribed.WaitAsync(stoppingToken).ConfigureAwait(false);
+                foreach (var server in servers)
+                {
+                    await client.AddServerAsync(server, stoppingToken).ConfigureAwait(false);
+                }
                 // The stream also ends when the actor system is terminated under it; never outlive the stop request.
                 await Task.WhenAny(done, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
             }

@@ -26,7 +26,7 @@ internal enum LogFormat
 /// <see cref="CliException"/> (exit code 2) whose line names where the value came from (the file, or the environment
 /// variable), the key, and what is wrong; a syntax error also names the line. Secrets never appear in it.
 /// </summary>
-internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IReadOnlyList<string> ServerIds, HttpListenAddress? Http, LogFormat LogFormat)
+internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IReadOnlyList<string> ServerIds, IReadOnlyList<AmiServerDefinition> Servers, HttpListenAddress? Http, LogFormat LogFormat)
 {
     /// <summary>The HOCON keys and JSON section of the worker's own settings.</summary>
     internal const string HoconSection = "ami.listen";
@@ -104,6 +104,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         }
 
         string optionsHocon;
+        IReadOnlyList<AmiServerDefinition> servers;
         try
         {
             options.Validate();
@@ -117,7 +118,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         {
             // The same reading and checks the manager does when it starts, on the same merged configuration.
             var merged = hocon is null ? ConfigurationFactory.ParseString(optionsHocon) : hocon.WithFallback(ConfigurationFactory.ParseString(optionsHocon));
-            AmiSettings.Create(merged);
+            servers = AmiSettings.Create(merged).Servers;
         }
         catch (AmiConfigurationException e)
         {
@@ -132,7 +133,14 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         var http = ReadHttp(httpOption, hocon, configFile, origins);
         var format = ReadLogFormat(logFormatOption, hocon, configFile, origins);
         var running = onlyServers.Count > 0 ? onlyServers.Distinct(StringComparer.Ordinal).ToList() : configured.Order(StringComparer.Ordinal).ToList();
-        return new ListenConfiguration(options, hocon, running, http, format);
+        // The manager starts with no server: the worker's event log subscribes first, then adds them, so the events that
+        // arrive with a login response are logged too.
+        options.Servers.Clear();
+        if (hocon is not null)
+        {
+            KeepServers(hocon, []);
+        }
+        return new ListenConfiguration(options, hocon, running, servers, http, format);
     }
 
     private static HttpListenAddress? ReadHttp(string? option, Config? hocon, string? file, Origins origins)

@@ -16,6 +16,7 @@ public sealed class FakeAsteriskFaults
     private volatile bool _byteByByte;
     private long _responseDelayTicks;
     private byte[] _bytesAfterBanner = [];
+    private byte[] _bytesWithLoginResponse = [];
 
     internal FakeAsteriskFaults(FakeAsteriskServer server) => _server = server;
 
@@ -34,6 +35,16 @@ public sealed class FakeAsteriskFaults
     {
         get => Volatile.Read(ref _bytesAfterBanner);
         set => Volatile.Write(ref _bytesAfterBanner, value.ToArray());
+    }
+
+    /// <summary>
+    /// Bytes written right after a successful login's <c>Response: Success</c>, in the same write (a busy server whose events
+    /// start with the login: the client reads them in the same read as its login response); empty by default.
+    /// </summary>
+    public ReadOnlyMemory<byte> BytesWithLoginResponse
+    {
+        get => Volatile.Read(ref _bytesWithLoginResponse);
+        set => Volatile.Write(ref _bytesWithLoginResponse, value.ToArray());
     }
 
     /// <summary>True to write every session's bytes one at a time (exercises a client's split-frame handling). Sessions may override it.</summary>

@@ -195,20 +195,25 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
     {
         private readonly AmiEventSource _stage;
         private readonly TaskCompletionSource _live;
-        private readonly Queue<AmiEventReceived> _buffer = new();
+        private readonly AmiStreamGauge _gauge;
+        private readonly EventRing _buffer;
         private IActorRef? _self;
 
         public Logic(AmiEventSource stage, TaskCompletionSource live) : base(stage.Shape)
         {
             _stage = stage;
             _live = live;
+            // Events sent to this stream but not yet taken from its mailbox: no more than its buffer (beyond that the router drops
+            // and counts them), so at most twice the buffer is held whatever the flood.
+            _gauge = new AmiStreamGauge(stage._bufferSize);
+            _buffer = new EventRing(Math.Min(stage._bufferSize, 1024));
             SetHandler(stage._out, this);
         }
 
         public override void PreStart()
         {
             _self = GetStageActor(OnMessage).Ref;
-            _stage._managerRef.Tell(new AmiManager.Subscribe(_self, _stage._serverId, _stage._eventNames), _self);
+            _stage._managerRef.Tell(new AmiManager.Subscribe(_self, _stage._serverId, _stage._eventNames) { Gauge = _gauge }, _self);
         }
 
         public override void PostStop()
@@ -231,15 +236,31 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
 
         private void OnMessage((IActorRef Sender, object Message) args)
         {
-            if (args.Message is AmiManager.Subscribed)
+            switch (args.Message)
             {
-                _live.TrySetResult();
-                return;
+                case AmiEventBatch batch:
+                    _gauge.Taken(batch.Events.Count);
+                    if (_stage._overflow == OverflowStrategy.Fail && _gauge.TakeDropped() > 0)
+                    {
+                        FailStage(new BufferOverflowException($"AMI event stream buffer of {_stage._bufferSize} events overflowed."));
+                        return;
+                    }
+                    foreach (var e in batch.Events)
+                    {
+                        Offer(e);
+                    }
+                    break;
+                case AmiEventReceived single:
+                    Offer(single);
+                    break;
+                case AmiManager.Subscribed:
+                    _live.TrySetResult();
+                    break;
             }
-            if (args.Message is not AmiEventReceived e)
-            {
-                return;
-            }
+        }
+
+        private void Offer(AmiEventReceived e)
+        {
             if (IsAvailable(_stage._out) && _buffer.Count == 0)
             {
                 Push(_stage._out, e);
@@ -259,12 +280,7 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
                     break;
                 case OverflowStrategy.DropTail:
                     // Drop the youngest buffered event and keep the new one.
-                    var kept = _buffer.ToArray();
-                    _buffer.Clear();
-                    for (int i = 0; i < kept.Length - 1; i++)
-                    {
-                        _buffer.Enqueue(kept[i]);
-                    }
+                    _buffer.RemoveLast();
                     _buffer.Enqueue(e);
                     _stage._drops.Add(e.ServerId);
                     break;
@@ -284,4 +300,58 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
         }
     }
 
+    /// <summary>A growable ring of events: O(1) at both ends (dropping the youngest included); shrinks back when drained.</summary>
+    private sealed class EventRing(int initialCapacity)
+    {
+        private readonly int _initialCapacity = Math.Max(4, initialCapacity);
+        private AmiEventReceived?[] _items = new AmiEventReceived?[Math.Max(4, initialCapacity)];
+        private int _head;
+
+        public int Count { get; private set; }
+
+        public void Enqueue(AmiEventReceived e)
+        {
+            if (Count == _items.Length)
+            {
+                var grown = new AmiEventReceived?[_items.Length * 2];
+                for (int i = 0; i < Count; i++)
+                {
+                    grown[i] = _items[(_head + i) % _items.Length];
+                }
+                _items = grown;
+                _head = 0;
+            }
+            _items[(_head + Count) % _items.Length] = e;
+            Count++;
+        }
+
+        public AmiEventReceived Dequeue()
+        {
+            var e = _items[_head]!;
+            _items[_head] = null;
+            _head = (_head + 1) % _items.Length;
+            Count--;
+            if (Count == 0 && _items.Length > _initialCapacity * 16)
+            {
+                // A burst is over: give its memory back.
+                _items = new AmiEventReceived?[_initialCapacity];
+                _head = 0;
+            }
+            return e;
+        }
+
+        public void RemoveLast()
+        {
+            int last = (_head + Count - 1) % _items.Length;
+            _items[last] = null;
+            Count--;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_items);
+            _head = 0;
+            Count = 0;
+        }
+    }
 }

@@ -195,6 +195,9 @@ public static class AmiManager
         /// <exception cref="ArgumentException">A type is not a generated event class, or none is given.</exception>
         public static Subscribe To(IActorRef subscriber, string? serverId, params Type[] eventTypes) =>
             new(subscriber, serverId, AmiClientTypedExtensions.EventNamesOf(eventTypes));
+
+        /// <summary>Set by an event stream: it takes events in batches, bounded by this gauge.</summary>
+        internal Actors.AmiStreamGauge? Gauge { get; init; }
     }
 
     /// <summary>Reply to <see cref="Subscribe"/>.</summary>

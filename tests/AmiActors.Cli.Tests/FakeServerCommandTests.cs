@@ -149,7 +149,41 @@ public class FakeServerCommandTests : IAsyncLifetime
         }
         var run = await bench;
         Assert.Equal(0, run.ExitCode);
-        Assert.Matches(new Regex(@"^events=5000 seconds=\d+\.\d{3} rate=\d+/s$"), run.Stdout.Trim());
+        Assert.Matches(new Regex(@"^events=5000 seconds=\d+\.\d{3} rate=\d+/s dropped=0 buffer=65536$"), run.Stdout.Trim());
+    }
+
+    private static byte[] FloodFrames(int count)
+    {
+        var text = new System.Text.StringBuilder();
+        for (int i = 1; i <= count; i++)
+        {
+            text.Append("Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/100-").Append(i).Append("\r\nUniqueid: 1700000000.").Append(i).Append("\r\n\r\n");
+        }
+        return System.Text.Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    [Fact]
+    public async Task Bench_events_counts_a_flood_that_arrives_in_the_same_write_as_the_login_response()
+    {
+        _server.Faults.BytesWithLoginResponse = FloodFrames(3000);
+
+        var run = await CliRun.RunAsync(["bench", "events", "--url", Url(), "--count", "3000"], null, null, TimeSpan.FromSeconds(30));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.StartsWith("events=3000 ", run.Stdout.Trim());
+        Assert.DoesNotContain("dropped", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Tail_prints_the_first_events_when_they_arrive_with_the_login_response()
+    {
+        _server.Faults.BytesWithLoginResponse = FloodFrames(5);
+
+        var run = await CliRun.RunAsync(["tail", "--url", Url(), "--count", "5"], null, null, TimeSpan.FromSeconds(30));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var channels = run.Stdout.Split('\n').Where(l => l.StartsWith("Channel: ", StringComparison.Ordinal)).Select(l => l.Trim()).ToArray();
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => $"Channel: PJSIP/100-{i}").ToArray(), channels);
     }
 }
 

@@ -65,6 +65,32 @@ public class ListenCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Listen_logs_the_events_that_arrive_in_the_same_write_as_the_login_response()
+    {
+        _server.Faults.BytesWithLoginResponse = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, 3).Select(i =>
+            $"Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/7-{i}\r\nUniqueid: 2.{i}\r\n\r\n")));
+        var conf = WriteFile("early.conf", $$"""
+            ami.servers { main { host = "127.0.0.1", port = {{_server.Port}}, username = "admin", secret = "amp111" } }
+            """);
+        var stdout = new ConcurrentWriter();
+        using var stop = new CancellationTokenSource();
+        var listen = CliRun.RunAsync(["listen", "--config", conf], null, null, TimeSpan.FromSeconds(60), stdout, stop.Token);
+        await _server.WaitForLoginsAsync(1, TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!stdout.ToString().Contains("PJSIP/7-3") && DateTime.UtcNow < deadline && !listen.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+        stop.Cancel();
+        var run = await listen;
+        Assert.Equal(0, run.ExitCode);
+        for (int i = 1; i <= 3; i++)
+        {
+            Assert.Contains($"main Newchannel channel=PJSIP/7-{i}", run.Stdout);
+        }
+    }
+
+    [Fact]
     public async Task Listen_refuses_an_unknown_server_id()
     {
         var conf = WriteFile("one.conf", """ami.servers { pbx1 { host = "127.0.0.1", port = 5038, username = "u", secret = "s" } }""");

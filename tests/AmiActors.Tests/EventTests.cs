@@ -43,6 +43,89 @@ public class EventTests(ITestOutputHelper output) : RuntimeTestBase(output)
         await byName.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
     }
 
+    private static byte[] NumberedEvents(int count)
+    {
+        var text = new System.Text.StringBuilder();
+        for (int i = 1; i <= count; i++)
+        {
+            text.Append("Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: flood\r\nSeq: ").Append(i).Append("\r\n\r\n");
+        }
+        return System.Text.Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    [Fact]
+    public async Task Subscriptions_made_before_the_server_is_added_receive_the_events_that_arrive_with_the_login_response()
+    {
+        const int count = 500;
+        var server = await StartServerAsync();
+        server.Faults.BytesWithLoginResponse = NumberedEvents(count);
+        var client = await StartClientAsync(FastSettings(), waitConnected: false);
+        var actor = CreateTestProbe();
+        var published = CreateTestProbe();
+        await client.SubscribeAsync(actor.Ref, "pbx1", "UserEvent");
+        Sys.EventStream.Subscribe(published.Ref, typeof(AmiEventReceived));
+        var (subscribed, streamed) = client.Events("pbx1", ["UserEvent"], bufferSize: count)
+            .Take(count)
+            .ToMaterialized(Sink.Seq<AmiEventReceived>(), Keep.Both)
+            .Run(Sys.Materializer());
+        await subscribed.WaitAsync(Long);
+
+        await client.AddServerAsync(Definition(server));
+
+        var expected = Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var byActor = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            byActor.Add((await actor.ExpectMsgAsync<AmiEventReceived>(Long)).Event.Get("Seq")!);
+        }
+        Assert.Equal(expected, byActor);
+        var byStream = await streamed.WaitAsync(Long);
+        Assert.Equal(expected, byStream.Select(e => e.Event.Get("Seq")!).ToArray());
+        var byEventStream = new List<string>();
+        while (byEventStream.Count < count)
+        {
+            var e = await published.ExpectMsgAsync<AmiEventReceived>(Long);
+            if (e.EventName == "UserEvent")
+            {
+                byEventStream.Add(e.Event.Get("Seq")!);
+            }
+        }
+        Assert.Equal(expected, byEventStream);
+    }
+
+    [Fact]
+    public async Task An_event_stream_whose_consumer_is_stuck_holds_at_most_twice_its_buffer_and_counts_the_rest_as_dropped_at_once()
+    {
+        const int flood = 5000;
+        const int buffer = 100;
+        var server = await StartServerAsync();
+        var client = await StartClientAsync(FastSettings(Definition(server)) with { PublishToEventStream = false });
+        using var gate = new ManualResetEventSlim();
+        long received = 0;
+        // The consumer blocks its stream (on the blocking-IO dispatcher) at the first event: what follows waits in the stream's mailbox.
+        var (subscribed, done) = client.Events("pbx1", ["UserEvent"], bufferSize: buffer)
+            .ToMaterialized(Sink.ForEach<AmiEventReceived>(_ =>
+            {
+                Interlocked.Increment(ref received);
+                gate.Wait(Long);
+            }), Keep.Both)
+            .WithAttributes(ActorAttributes.CreateDispatcher("akka.stream.default-blocking-io-dispatcher"))
+            .Run(Sys.Materializer());
+        await subscribed.WaitAsync(Long);
+
+        await server.FloodEventsAsync(null, NumberedEvents(100), flood);
+
+        // While it is stuck, no more than its buffer waits in its mailbox (and its buffer in the stage): the rest is dropped and counted at once.
+        await AwaitAssertAsync(async () => Assert.True((await client.GetServersAsync()).Single().EventsDropped >= flood - 2 * buffer - 1), Long);
+        gate.Set();
+        await AwaitAssertAsync(async () =>
+        {
+            long dropped = (await client.GetServersAsync()).Single().EventsDropped;
+            Assert.Equal(flood, Interlocked.Read(ref received) + dropped);
+        }, Long);
+        Assert.InRange(Interlocked.Read(ref received), 1, 2 * buffer + 1);
+    }
+
     [Fact]
     public async Task Every_event_is_published_to_the_EventStream()
     {

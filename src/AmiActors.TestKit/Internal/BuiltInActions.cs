@@ -109,7 +109,10 @@ internal static class BuiltInActions
             session.SetEventMask(mask);
         }
         session.MarkAuthenticated(user);
-        await RespondAsync(c, "Success", "Authentication accepted").ConfigureAwait(false);
+        var accepted = FrameBuilder.Response("Success", c.ActionId, "Authentication accepted");
+        var trailer = server.Faults.BytesWithLoginResponse;
+        // With a trailer the response and the events leave in one write, so the client reads them together.
+        await SendAsync(c, trailer.IsEmpty ? accepted : [.. accepted, .. trailer.Span]).ConfigureAwait(false);
         if (server.Options.SendFullyBooted && (session.EventMask & FakeAmiPermissions.System) != 0 && (session.ReadPermissions & FakeAmiPermissions.System) != 0)
         {
             string uptime = server.UptimeSeconds.ToString(CultureInfo.InvariantCulture);

@@ -67,6 +67,12 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private readonly AmiSettings _settings;
     private readonly IActorRef _router;
 
+    // Events handed to the router and not yet acknowledged by it: reads stop while this is MaxUnroutedEvents or more.
+    private const int MaxUnroutedEvents = 16_384;
+    private long _unrouted;
+    private bool _pullReads;
+    private bool _readRequested;
+
     // The initial capacity of the event batch of the read being parsed.
     private int _eventsCapacityHint = 4;
     private readonly History _history;
@@ -171,8 +177,14 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             case Tcp.Received r:
                 if (Sender.Equals(_outbound.Writer))
                 {
+                    _readRequested = false;
                     OnReceived(r.Data);
+                    ResumeReadingIfRoom();
                 }
+                break;
+            case AmiEventRouterActor.Routed routed:
+                _unrouted -= routed.Count;
+                ResumeReadingIfRoom();
                 break;
             case AmiManager.SendAction send:
                 OnSendAction(send, Sender);
@@ -206,6 +218,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 if (Sender.Equals(_transport))
                 {
                     _outbound.Attach(connected.Writer);
+                    _pullReads = connected.PullReads;
+                    _readRequested = false;
+                    ResumeReadingIfRoom();
                     StartStage("banner", _settings.BannerTimeout);
                     SetState(AmiConnectionState.AwaitingBanner, null);
                 }
@@ -492,8 +507,20 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         if (events is not null)
         {
-            _router.Tell(new AmiEventRouterActor.RouteEvents(_server.Id, events));
+            _unrouted += events.Count;
+            _router.Tell(new AmiEventRouterActor.RouteEvents(_server.Id, events, WantsAck: true));
             events = null;
+        }
+    }
+
+    // Pull-mode reads: the next read is asked for once this one is parsed, and only while the router is less than
+    // MaxUnroutedEvents behind; otherwise the flood waits in the socket (and the server's) buffers, not in mailboxes.
+    private void ResumeReadingIfRoom()
+    {
+        if (_pullReads && !_readRequested && _outbound.Writer is { } writer && _unrouted < MaxUnroutedEvents)
+        {
+            _readRequested = true;
+            writer.Tell(Tcp.ResumeReading.Instance);
         }
     }
 

@@ -28,6 +28,35 @@ internal sealed class AmiEventDrops : IExtension
 }
 
 /// <summary>
+/// What an event stream has been sent but not yet taken from its mailbox, shared by the stream stage and the router: the router
+/// stops sending (drops and counts) once <see cref="Limit"/> events wait, so a stream's mailbox never grows with a flood.
+/// </summary>
+internal sealed class AmiStreamGauge(int limit)
+{
+    private long _inFlight;
+    private long _dropped;
+
+    public int Limit { get; } = limit;
+
+    public long InFlight => Volatile.Read(ref _inFlight);
+
+    public void Sent(int count) => Interlocked.Add(ref _inFlight, count);
+
+    public void Taken(int count) => Interlocked.Add(ref _inFlight, -count);
+
+    public void Dropped(long count) => Interlocked.Add(ref _dropped, count);
+
+    /// <summary>The drops since the last call.</summary>
+    public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
+}
+
+/// <summary>Events of one read for one event stream, in order (one message per read instead of one per event).</summary>
+internal sealed record AmiEventBatch(List<AmiEventReceived> Events)
+{
+    public override string ToString() => $"AmiEventBatch({Events.Count} events)";
+}
+
+/// <summary>
 /// Wraps events as <see cref="AmiEventReceived"/>, publishes them to the EventStream (if configured) and delivers them to topic
 /// subscribers. Delivery is bounded per subscriber: when a local subscriber's mailbox already holds
 /// <c>subscriber-buffer-size</c> messages, the event is dropped for that subscriber and counted; the connection never waits.
@@ -36,10 +65,13 @@ internal sealed class AmiEventDrops : IExtension
 internal sealed class AmiEventRouterActor : UntypedActor
 {
     /// <summary>Events received from one server in one read, in order.</summary>
-    public sealed record RouteEvents(string ServerId, IReadOnlyList<AmiMessage> Events)
+    public sealed record RouteEvents(string ServerId, IReadOnlyList<AmiMessage> Events, bool WantsAck = false)
     {
         public override string ToString() => $"RouteEvents({ServerId}, {Events.Count} events)";
     }
+
+    /// <summary>The ack of a <see cref="RouteEvents"/> that asked for one.</summary>
+    public sealed record Routed(int Count);
 
     private readonly AmiSettings _settings;
     private readonly EventSubscriptions _subscriptions;
@@ -90,10 +122,21 @@ internal sealed class AmiEventRouterActor : UntypedActor
         switch (message)
         {
             case RouteEvents batch:
-                Route(batch);
+                try
+                {
+                    Route(batch);
+                }
+                finally
+                {
+                    // The connection actor reads no further than a bounded number of events ahead of this ack.
+                    if (batch.WantsAck)
+                    {
+                        Sender.Tell(new Routed(batch.Events.Count));
+                    }
+                }
                 break;
             case AmiManager.Subscribe s:
-                if (_subscriptions.Add(s.Subscriber, s.ServerId, s.EventNames))
+                if (_subscriptions.Add(s.Subscriber, s.ServerId, s.EventNames, s.Gauge))
                 {
                     Context.Watch(s.Subscriber);
                 }
@@ -119,6 +162,36 @@ internal sealed class AmiEventRouterActor : UntypedActor
         }
     }
 
+    // Event names seen so far, so that matching a name filter allocates nothing per event (names are few; capped all the same).
+    private const int MaxInternedNames = 1024;
+    private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase);
+
+    private string? EventName(AmiMessage e)
+    {
+        int i = e.IndexOf("Event");
+        if (i < 0)
+        {
+            return null;
+        }
+        var bytes = e.ValueBytes(i);
+        if (bytes.Length > 128 || !System.Text.Ascii.IsValid(bytes))
+        {
+            return e.ValueAt(i);
+        }
+        Span<char> chars = stackalloc char[bytes.Length];
+        System.Text.Ascii.ToUtf16(bytes, chars, out _);
+        if (_names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var name))
+        {
+            return name;
+        }
+        name = e.ValueAt(i);
+        if (_names.Count < MaxInternedNames)
+        {
+            _names[name] = name;
+        }
+        return name;
+    }
+
     private void Route(RouteEvents batch)
     {
         var subscribers = _subscriptions.All;
@@ -127,12 +200,15 @@ internal sealed class AmiEventRouterActor : UntypedActor
         int limit = _settings.SubscriberBufferSize;
         long dropped = 0;
         string serverId = batch.ServerId;
+        var events = batch.Events;
         foreach (var s in subscribers)
         {
             s.Room = -1;
+            s.Batch = null;
         }
-        foreach (var e in batch.Events)
+        for (int i = 0; i < events.Count; i++)
         {
+            var e = events[i];
             var wrapped = AmiEventReceived.Create(serverId, e);
             if (publish)
             {
@@ -142,25 +218,43 @@ internal sealed class AmiEventRouterActor : UntypedActor
             {
                 continue;
             }
-            string? name = anyNeedsName ? e.EventName : null;
+            string? name = anyNeedsName ? EventName(e) : null;
             foreach (var s in subscribers)
             {
                 if (!s.Matches(serverId, name))
                 {
                     continue;
                 }
-                // The mailbox is measured once per batch (counting a mailbox is not free), then charged for what the batch adds.
+                // The room is measured once per batch (counting a mailbox is not free), then charged for what the batch adds.
                 if (s.Room < 0)
                 {
-                    s.Room = s.Cell is { } cell ? Math.Max(0, limit - cell.NumberOfMessages) : long.MaxValue;
+                    s.Room = s.Gauge is { } gauge ? Math.Max(0, gauge.Limit - gauge.InFlight)
+                        : s.Cell is { } cell ? Math.Max(0, limit - cell.NumberOfMessages) : long.MaxValue;
                 }
                 if (s.Room == 0)
                 {
                     dropped++;
+                    s.Gauge?.Dropped(1);
                     continue;
                 }
                 s.Room--;
-                s.Actor.Tell(wrapped, ActorRefs.NoSender);
+                if (s.Gauge is not null)
+                {
+                    (s.Batch ??= new List<AmiEventReceived>(events.Count - i)).Add(wrapped);
+                }
+                else
+                {
+                    s.Actor.Tell(wrapped, ActorRefs.NoSender);
+                }
+            }
+        }
+        foreach (var s in subscribers)
+        {
+            if (s.Batch is { } streamBatch)
+            {
+                s.Gauge!.Sent(streamBatch.Count);
+                s.Actor.Tell(new AmiEventBatch(streamBatch), ActorRefs.NoSender);
+                s.Batch = null;
             }
         }
         if (dropped > 0)

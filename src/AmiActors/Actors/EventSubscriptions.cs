@@ -16,9 +16,15 @@ internal sealed class EventSubscriptions
             (Names is null || (name is not null && Names.Contains(name)));
     }
 
-    internal sealed class Subscriber(IActorRef actor)
+    internal sealed class Subscriber(IActorRef actor, AmiStreamGauge? gauge)
     {
         public IActorRef Actor { get; } = actor;
+
+        // Set for an event stream: it takes one AmiEventBatch per read, bounded by the gauge rather than by its mailbox.
+        public AmiStreamGauge? Gauge { get; } = gauge;
+
+        // The stream's share of the batch being routed.
+        public List<AmiEventReceived>? Batch { get; set; }
         // Read per batch, never cached: a top-level actor's ref first points at a placeholder cell that locks on every call.
         public ICell? Cell => Actor is ActorRefWithCell withCell ? withCell.Underlying : null;
 
@@ -52,13 +58,13 @@ internal sealed class EventSubscriptions
     public int Count => _byActor.Count;
 
     /// <summary>Adds a subscription; true when <paramref name="actor"/> was not subscribed before (the router watches it).</summary>
-    public bool Add(IActorRef actor, string? serverId, IReadOnlyList<string>? eventNames)
+    public bool Add(IActorRef actor, string? serverId, IReadOnlyList<string>? eventNames, AmiStreamGauge? gauge = null)
     {
         var names = ToSet(eventNames);
         bool added = false;
         if (!_byActor.TryGetValue(actor, out var sub))
         {
-            sub = new Subscriber(actor);
+            sub = new Subscriber(actor, gauge);
             _byActor.Add(actor, sub);
             added = true;
         }

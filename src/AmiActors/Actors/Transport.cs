@@ -22,8 +22,12 @@ internal static class AmiTransport
     /// <summary>Where and how to connect.</summary>
     public sealed record Options(string Host, int Port, TimeSpan ConnectTimeout, bool UseTls, string? TlsServerName, bool AcceptInvalidCertificate);
 
-    /// <summary>The connection (and TLS handshake) is established; writes go to <see cref="Writer"/>, reads come from it.</summary>
-    public sealed record Connected(IActorRef Writer);
+    /// <summary>
+    /// The connection (and TLS handshake) is established; writes go to <see cref="Writer"/>, reads come from it. With
+    /// <see cref="PullReads"/> the writer delivers one read per <see cref="Tcp.ResumeReading"/> (Akka.IO's pull mode): the
+    /// reader asks for the next read once it has taken the last, so a flood waits in the socket, not in memory.
+    /// </summary>
+    public sealed record Connected(IActorRef Writer, bool PullReads = false);
 
     /// <summary>The ack of a <see cref="Tcp.Write"/>: the socket took the bytes.</summary>
     public sealed class WriteAck : Tcp.Event, IDeadLetterSuppression
@@ -99,8 +103,11 @@ internal abstract class TransportActorBase : ReceiveActor
     protected override void PreStart()
     {
         EndPoint endpoint = IPAddress.TryParse(Options.Host, out var ip) ? new IPEndPoint(ip, Options.Port) : new DnsEndPoint(Options.Host, Options.Port);
-        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, null, null, Options.ConnectTimeout, false));
+        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, null, null, Options.ConnectTimeout, PullMode));
     }
+
+    /// <summary>Whether Akka.IO delivers reads only when asked (<see cref="Tcp.ResumeReading"/>).</summary>
+    protected virtual bool PullMode => false;
 
     protected override void PostStop()
     {
@@ -129,15 +136,17 @@ internal abstract class TransportActorBase : ReceiveActor
 
 /// <summary>
 /// Plain TCP through Akka.IO: connects, then registers the connection actor itself as the handler of the TcpConnection and
-/// hands it the TcpConnection as writer, so reads and writes take no extra hop. Push-mode reads (the socket is always drained),
+/// hands it the TcpConnection as writer, so reads and writes take no extra hop. Pull-mode reads (the connection actor asks for each),
 /// ack-based writes. It stays to turn the forwarded close events into <see cref="AmiTransport.Closed"/> and to close on request.
 /// </summary>
 internal sealed class TcpTransportActor(AmiTransport.Options options) : TransportActorBase(options)
 {
+    protected override bool PullMode => true;
+
     protected override void OnConnected()
     {
         Connection!.Tell(new Tcp.Register(Context.Parent, keepOpenOnPeerClosed: false, useResumeWriting: false));
-        Context.Parent.Tell(new AmiTransport.Connected(Connection!));
+        Context.Parent.Tell(new AmiTransport.Connected(Connection!, PullReads: true));
         Become(Open);
     }
 

@@ -1,0 +1,477 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using AmiActors.Protocol;
+
+namespace AmiActors.Benchmarks;
+
+/// <summary>
+/// The client measured the way a user would: against an AMI server in another process (<c>--url</c>), with the in-run
+/// references (a naive string parser and a raw counter on a bare socket for events, a raw socket client for Pings) measured in
+/// the same run, in interleaved rounds, reported as medians with per-round ratios.
+/// <para>
+/// Events: the server must flood every logged-in connection with N events followed by <c>Event: FloodComplete</c> (amiflood.py
+/// <c>--events N</c>, or this project's <c>serve --events N</c>). Pings: any AMI server answering Ping.
+/// </para>
+/// <c>external events --url tcp://user:secret@127.0.0.1:15038 [--events N] [--rounds R] [--paths naive,raw,stream,actor,topic,eventstream] [--buffer N]</c>
+/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--rounds R] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...]</c>
+/// </summary>
+public sealed class ExternalHarness : IHarness
+{
+    private static readonly string[] FloodEventNames =
+        ["Newchannel", "Newexten", "VarSet", "Newstate", "DialBegin", "QueueMemberStatus", "DialEnd", "BridgeEnter", "Hangup", "FloodComplete"];
+
+    public string Name => "external";
+
+    public string Description => "against a server in another process (--url): events per delivery path and sequential Pings, with the naive parser and raw socket references in the same run";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("events" or "pings"))
+        {
+            Console.Error.WriteLine("usage: external events|pings --url tcp://user:secret@host:port [--events N | --pings N] [--rounds R] [--paths a,b,...] [--buffer N] [--config FILE]");
+            return 64;
+        }
+        var url = Target.Parse(Option(args, "--url") ?? Environment.GetEnvironmentVariable("AMI_URL")
+            ?? throw new ArgumentException("--url tcp://user:secret@host:port is required"));
+        int rounds = Math.Max(1, Int(args, "--rounds", 3));
+        string? configFile = Option(args, "--config");
+        var extra = configFile is null ? Config.Empty : ConfigurationFactory.ParseString(File.ReadAllText(configFile));
+        Console.WriteLine($"external harness: {args[0]} against {url}; {rounds} interleaved rounds after one warm-up round; server GC {System.Runtime.GCSettings.IsServerGC}, "
+            + $"{Environment.ProcessorCount} cores; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}{(configFile is null ? "" : "; config " + configFile)}");
+        return args[0] == "events"
+            ? await EventsAsync(url, Int(args, "--events", 1_000_000), rounds, (Option(args, "--paths") ?? "naive,raw,stream,actor,topic,eventstream").Split(','), Int(args, "--buffer", 65_536), extra)
+            : await PingsAsync(url, Int(args, "--pings", 20_000), rounds, (Option(args, "--paths") ?? "raw,ami").Split(','), extra, Variants(args));
+    }
+
+    // ---- events ----
+
+    private sealed record EventRun(long Events, double Seconds, long AllocatedBytes, long Dropped)
+    {
+        public double Rate => Events / Seconds;
+    }
+
+    private static async Task<int> EventsAsync(Target url, int count, int rounds, string[] paths, int buffer, Config extra)
+    {
+        Console.WriteLine($"events: {count:N0} per round; paths {string.Join(", ", paths)}; stream buffer {buffer:N0} events; subscriber mailbox limit from ami.events.subscriber-buffer-size");
+        var results = paths.ToDictionary(p => p, _ => new List<EventRun>());
+        for (int round = 0; round <= rounds; round++)
+        {
+            foreach (var path in paths)
+            {
+                var run = await EventRoundAsync(path, url, count, buffer, extra);
+                if (round == 0)
+                {
+                    Console.WriteLine($"events: warm-up {path,-12} {run.Rate,12:N0}/s");
+                    continue;
+                }
+                results[path].Add(run);
+                Console.WriteLine($"events: round {round} {path,-12} {run.Events,9:N0} events in {run.Seconds,6:0.000} s = {run.Rate,12:N0}/s, {run.AllocatedBytes / (double)Math.Max(1, run.Events),7:N0} B allocated per event{(run.Dropped > 0 ? $", {run.Dropped:N0} dropped" : "")}");
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("| path | events/s (median) | min-max | x naive parser (median of per-round ratios) | B allocated/event | dropped |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var path in paths)
+        {
+            var runs = results[path];
+            string ratio = results.TryGetValue("naive", out var naive)
+                ? Median(runs.Select((r, i) => r.Rate / naive[i].Rate).ToList()).ToString("0.00x", CultureInfo.InvariantCulture)
+                : "-";
+            Console.WriteLine($"| {Label(path)} | {Median(runs.Select(r => r.Rate).ToList()):N0} | {runs.Min(r => r.Rate):N0}-{runs.Max(r => r.Rate):N0} | {ratio} | "
+                + $"{Median(runs.Select(r => r.AllocatedBytes / (double)Math.Max(1, r.Events)).ToList()):N0} | {runs.Sum(r => r.Dropped):N0} |");
+        }
+        return 0;
+    }
+
+    private static string Label(string path) => path switch
+    {
+        "naive" => "naive string parser (reference, bare socket)",
+        "raw" => "raw frame counter (ceiling, bare socket)",
+        "stream" => "ami `Events()` (Akka.Streams)",
+        "actor" => "ami actor subscriber (all events)",
+        "topic" => "ami topic subscriber (by event name)",
+        "eventstream" => "ami EventStream subscriber",
+        _ => path,
+    };
+
+    private static Task<EventRun> EventRoundAsync(string path, Target url, int count, int buffer, Config extra) => path switch
+    {
+        "naive" => Task.Run(() => SocketEvents(url, count, naive: true)),
+        "raw" => Task.Run(() => SocketEvents(url, count, naive: false)),
+        "stream" or "actor" or "topic" or "eventstream" => AmiEventsAsync(path, url, count, buffer, extra),
+        _ => throw new ArgumentException($"unknown path '{path}' (naive, raw, stream, actor, topic, eventstream)"),
+    };
+
+    // A bare socket: log in, then read until FloodComplete, message by message (split at "\r\n\r\n" in a 4 MiB buffer). The raw
+    // counter looks at the first bytes only; the naive parser turns every message into a string, splits its lines and keeps
+    // every header as a pair of strings in a list (amiload's baseline `parse`, the in-run reference of issue 16).
+    private static EventRun SocketEvents(Target url, int count, bool naive)
+    {
+        using var socket = Connect(url);
+        var buffer = new byte[4 << 20];
+        long events = 0;
+        bool complete = false;
+        long start = 0;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(true);
+        Send(socket, $"Action: Login\r\nActionID: 1\r\nUsername: {url.Username}\r\nSecret: {url.Secret}\r\n\r\n");
+        int carried = 0;
+        while (!complete)
+        {
+            int n = socket.Receive(buffer, carried, buffer.Length - carried, SocketFlags.None);
+            if (n == 0)
+            {
+                throw new IOException("the server closed the connection before FloodComplete");
+            }
+            var span = buffer.AsSpan(0, carried + n);
+            int at;
+            int messageStart = 0;
+            while (!complete && (at = span[messageStart..].IndexOf("\r\n\r\n"u8)) >= 0)
+            {
+                var message = span.Slice(messageStart, at);
+                messageStart += at + 4;
+                if (!message.StartsWith("Event:"u8))
+                {
+                    continue; // the banner line comes with the login response; responses are not events
+                }
+                if (start == 0)
+                {
+                    start = Stopwatch.GetTimestamp();
+                }
+                if (!naive)
+                {
+                    if (message.StartsWith("Event: FloodComplete"u8))
+                    {
+                        complete = true;
+                    }
+                    else
+                    {
+                        events++;
+                    }
+                    continue;
+                }
+                string text = Encoding.UTF8.GetString(message);
+                string[] lines = text.Split("\r\n");
+                var fields = new List<KeyValuePair<string, string>>(lines.Length);
+                foreach (var line in lines)
+                {
+                    int c = line.IndexOf(':');
+                    if (c >= 0)
+                    {
+                        fields.Add(new KeyValuePair<string, string>(line.Substring(0, c), line.Substring(c + 1).TrimStart()));
+                    }
+                }
+                if (fields.Count > 0 && fields[0].Key == "Event")
+                {
+                    if (fields[0].Value == "FloodComplete")
+                    {
+                        complete = true;
+                    }
+                    else
+                    {
+                        events++;
+                    }
+                }
+            }
+            carried = span.Length - messageStart;
+            span[messageStart..].CopyTo(buffer);
+        }
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        long allocated = GC.GetTotalAllocatedBytes(true) - allocatedBefore;
+        Send(socket, "Action: Logoff\r\nActionID: 2\r\n\r\n");
+        return new EventRun(events, seconds, allocated, 0);
+    }
+
+    private static async Task<EventRun> AmiEventsAsync(string path, Target url, int count, int buffer, Config extra)
+    {
+        var config = extra
+            .WithFallback(ConfigurationFactory.ParseString($"""
+                akka.loglevel = ERROR
+                akka.log-dead-letters = off
+                ami.events.publish-to-event-stream = {(path == "eventstream" ? "on" : "off")}
+                ami.connection.heartbeat-interval = off
+                ami.reconnect.max-attempts = 1
+                """));
+        using var system = ActorSystem.Create("external", config);
+        var client = AmiClient.Start(system);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var counter = new Counter();
+        UniqueKillSwitch? killSwitch = null;
+        switch (path)
+        {
+            case "stream":
+                var ((subscribed, kill), _) = client.Events("x", null, buffer)
+                    .ViaMaterialized(KillSwitches.Single<AmiEventReceived>(), Keep.Both)
+                    .ToMaterialized(Sink.ForEach<AmiEventReceived>(e => counter.On(e, done)), Keep.Both)
+                    .Run(system.Materializer());
+                killSwitch = kill;
+                await subscribed;
+                break;
+            case "actor":
+                await client.SubscribeAsync(system.ActorOf(Props.Create(() => new CountingActor(counter, done))), "x");
+                break;
+            case "topic":
+                await client.SubscribeAsync(system.ActorOf(Props.Create(() => new CountingActor(counter, done))), "x", FloodEventNames);
+                break;
+            case "eventstream":
+                system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new CountingActor(counter, done))), typeof(AmiEventReceived));
+                break;
+        }
+        long allocatedBefore = GC.GetTotalAllocatedBytes(true);
+        await client.AddServerAsync(new AmiServerDefinition("x", url.Host, url.Port, url.Username, url.Secret));
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        long allocated = GC.GetTotalAllocatedBytes(true) - allocatedBefore;
+        double seconds = Stopwatch.GetElapsedTime(counter.First, counter.Last).TotalSeconds;
+        long dropped = (await client.GetServersAsync()).Single().EventsDropped;
+        killSwitch?.Shutdown();
+        await client.RemoveServerAsync("x");
+        await system.Terminate();
+        if (counter.Events < count && dropped == 0)
+        {
+            Console.WriteLine($"events: {path}: {counter.Events:N0} of {count:N0} events and nothing counted as dropped");
+        }
+        return new EventRun(counter.Events, seconds, allocated, dropped);
+    }
+
+    private sealed class Counter
+    {
+        public long Events;
+        public long First;
+        public long Last;
+
+        public void On(AmiEventReceived e, TaskCompletionSource done)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (First == 0)
+            {
+                First = now;
+            }
+            if (e.Event.HasValue("Event", "FloodComplete"))
+            {
+                Last = now;
+                done.TrySetResult();
+                return;
+            }
+            Events++;
+        }
+    }
+
+    private sealed class CountingActor : UntypedActor
+    {
+        private readonly Counter _counter;
+        private readonly TaskCompletionSource _done;
+
+        public CountingActor(Counter counter, TaskCompletionSource done)
+        {
+            _counter = counter;
+            _done = done;
+        }
+
+        protected override void OnReceive(object message)
+        {
+            if (message is AmiEventReceived e)
+            {
+                _counter.On(e, _done);
+            }
+        }
+    }
+
+    // ---- pings ----
+
+    // Every ami variant (--variant NAME=HOCON-FILE, repeatable; "ami" is the defaults) runs in its own actor system in this
+    // process, so the levers are measured in the same interleaved rounds as the raw client.
+    private static async Task<int> PingsAsync(Target url, int count, int rounds, string[] paths, Config extra, IReadOnlyList<(string Name, Config Config)> variants)
+    {
+        var all = new List<(string Name, Config? Config)>();
+        all.AddRange(paths.Where(p => p != "ami").Select(p => (p, (Config?)null)));
+        if (paths.Contains("ami"))
+        {
+            all.Add(("ami", Config.Empty));
+        }
+        all.AddRange(variants.Select(v => (v.Name, (Config?)v.Config)));
+        Console.WriteLine($"pings: {count:N0} sequential Pings per round; {string.Join(", ", all.Select(a => a.Name))}");
+        var results = all.ToDictionary(p => p.Name, _ => new List<double>());
+        var clients = new Dictionary<string, (ActorSystem System, AmiClient Client)>();
+        foreach (var (name, config) in all.Where(a => a.Config is not null))
+        {
+            var effective = ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.log-dead-letters = off\nami.connection.heartbeat-interval = off");
+            effective = extra.IsEmpty ? effective : extra.WithFallback(effective);
+            effective = config!.IsEmpty ? effective : config.WithFallback(effective);
+            var system = ActorSystem.Create("external-" + clients.Count, effective);
+            var client = AmiClient.Start(system);
+            await client.AddServerAsync(new AmiServerDefinition("x", url.Host, url.Port, url.Username, url.Secret));
+            await SendPingsAsync(client, 200, TimeSpan.FromSeconds(30)); // waits out the login
+            clients[name] = (system, client);
+        }
+        for (int round = 0; round <= rounds; round++)
+        {
+            foreach (var (name, _) in all)
+            {
+                double rate = name == "raw" ? await Task.Run(() => SocketPings(url, count)) : await SendPingsAsync(clients[name].Client, count, null);
+                if (round == 0)
+                {
+                    Console.WriteLine($"pings: warm-up {name,-12} {rate,10:N0}/s");
+                    continue;
+                }
+                results[name].Add(rate);
+                Console.WriteLine($"pings: round {round} {name,-12} {rate,10:N0}/s");
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("| path | sequential Pings/s (median) | min-max | x raw socket client (median of per-round ratios) |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (name, _) in all)
+        {
+            var runs = results[name];
+            string ratio = results.TryGetValue("raw", out var raw) ? Median(runs.Select((r, i) => r / raw[i]).ToList()).ToString("0.00x", CultureInfo.InvariantCulture) : "-";
+            string label = name switch
+            {
+                "raw" => "raw C# socket client (reference)",
+                "ami" => "ami `SendAsync`, defaults",
+                _ => $"ami `SendAsync`, {name}",
+            };
+            Console.WriteLine($"| {label} | {Median(runs):N0} | {runs.Min():N0}-{runs.Max():N0} | {ratio} |");
+        }
+        foreach (var (system, client) in clients.Values)
+        {
+            await client.RemoveServerAsync("x");
+            await system.Terminate();
+        }
+        return 0;
+    }
+
+    private static async Task<double> SendPingsAsync(AmiClient client, int count, TimeSpan? firstTimeout)
+    {
+        var ping = new AmiAction("Ping");
+        var deadline = Stopwatch.GetTimestamp() + (long)((firstTimeout ?? TimeSpan.Zero).TotalSeconds * Stopwatch.Frequency);
+        while (firstTimeout is not null)
+        {
+            try
+            {
+                await client.SendAsync("x", ping);
+                break;
+            }
+            catch (AmiNotConnectedException) when (Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(20);
+            }
+        }
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            await client.SendAsync("x", ping);
+        }
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    // The raw C# client: one blocking socket, write a Ping, read until its reply ends, write the next.
+    private static double SocketPings(Target url, int count)
+    {
+        using var socket = Connect(url);
+        socket.NoDelay = true;
+        var buffer = new byte[64 * 1024];
+        Send(socket, $"Action: Login\r\nActionID: login\r\nUsername: {url.Username}\r\nSecret: {url.Secret}\r\n\r\n");
+        ReadReply(socket, buffer, "ActionID: login\r\n"u8);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            string id = i.ToString(CultureInfo.InvariantCulture);
+            Send(socket, "Action: Ping\r\nActionID: " + id + "\r\n\r\n");
+            ReadReply(socket, buffer, Encoding.ASCII.GetBytes("ActionID: " + id + "\r\n"));
+        }
+        double rate = count / sw.Elapsed.TotalSeconds;
+        Send(socket, "Action: Logoff\r\nActionID: bye\r\n\r\n");
+        return rate;
+    }
+
+    private static void ReadReply(Socket socket, byte[] buffer, ReadOnlySpan<byte> actionIdLine)
+    {
+        int filled = 0;
+        while (true)
+        {
+            int n = socket.Receive(buffer, filled, buffer.Length - filled, SocketFlags.None);
+            if (n == 0)
+            {
+                throw new IOException("the server closed the connection");
+            }
+            filled += n;
+            var span = buffer.AsSpan(0, filled);
+            int id = span.IndexOf(actionIdLine);
+            if (id >= 0 && span[id..].IndexOf("\r\n\r\n"u8) >= 0)
+            {
+                return;
+            }
+            if (filled == buffer.Length)
+            {
+                filled = 0; // events in between: drop them
+            }
+        }
+    }
+
+    private static Socket Connect(Target url)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.Connect(url.Host, url.Port);
+        return socket;
+    }
+
+    private static void Send(Socket socket, string text) => socket.Send(Encoding.ASCII.GetBytes(text));
+
+    // ---- helpers ----
+
+    internal static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static List<(string Name, Config Config)> Variants(string[] args)
+    {
+        var variants = new List<(string, Config)>();
+        for (int i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == "--variant")
+            {
+                var (name, file) = args[i + 1].Split('=', 2) is [var n, var f] ? (n, f) : throw new ArgumentException("--variant NAME=HOCON-FILE");
+                variants.Add((name, ConfigurationFactory.ParseString(File.ReadAllText(file))));
+            }
+        }
+        return variants;
+    }
+
+    internal static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    internal static int Int(string[] args, string name, int fallback) =>
+        Option(args, name) is { } text ? int.Parse(text.Replace("_", ""), CultureInfo.InvariantCulture) : fallback;
+
+    /// <summary><c>tcp://user:secret@host:port</c>; the secret is never printed.</summary>
+    private sealed record Target(string Host, int Port, string Username, string Secret)
+    {
+        public static Target Parse(string text)
+        {
+            var uri = new Uri(text);
+            if (uri.Scheme != "tcp")
+            {
+                throw new ArgumentException("only tcp://user:secret@host:port is supported by the harness");
+            }
+            var parts = uri.UserInfo.Split(':', 2);
+            if (parts.Length != 2)
+            {
+                throw new ArgumentException("the URL needs user:secret@");
+            }
+            return new Target(uri.Host, uri.Port > 0 ? uri.Port : 5038, Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]));
+        }
+
+        public override string ToString() => $"tcp://{Username}@{Host}:{Port}";
+    }
+}
