@@ -122,7 +122,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     // A child that throws has a bug: a correlation actor stops (answering its asker, see its PostStop), a transport stops (its
     // Closed makes this actor reconnect with backoff). Neither is restarted with its state lost.
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decider.From(Directive.Stop));
+    private static readonly SupervisorStrategy StopFailedChild = new OneForOneStrategy(Decider.From(Directive.Stop));
+
+    protected override SupervisorStrategy SupervisorStrategy() => StopFailedChild;
 
     protected override void PreStart() => Connect();
 
