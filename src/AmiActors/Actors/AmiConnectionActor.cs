@@ -135,6 +135,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
 
     protected override void PreStart() => Connect();
 
+    // A correlation actor that throws escalates (a bug: every asker of this server fails at once and this actor restarts after its
+    // crash backoff); a transport that throws is stopped, and its Closed makes this actor reconnect. See ConnectionChildStrategy.
     protected override SupervisorStrategy SupervisorStrategy() => ConnectionChildStrategy.Instance;
 
     protected override void PreRestart(Exception reason, object message)
