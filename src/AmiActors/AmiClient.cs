@@ -191,6 +191,9 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
         return new LogicAndMaterializedValue<Task>(new Logic(this, live), live.Task);
     }
 
+    /// <summary>The smallest number of events the router may send a stream ahead of what it has taken.</summary>
+    internal const int MinInFlight = 1024;
+
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly AmiEventSource _stage;
@@ -203,9 +206,11 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
         {
             _stage = stage;
             _live = live;
-            // Events sent to this stream but not yet taken from its mailbox: no more than its buffer (beyond that the router drops
-            // and counts them), so at most twice the buffer is held whatever the flood.
-            _gauge = new AmiStreamGauge(stage._bufferSize);
+            // Events sent to this stream but not yet taken from its mailbox: no more than its buffer, and at least MinInFlight so that
+            // a burst that arrives before the stream's next turn reaches the buffer and its overflow strategy (drop the oldest by
+            // default) instead of being cut at the router. Beyond that the router drops the newest and counts them, so a stuck
+            // stream holds at most its buffer plus max(buffer, MinInFlight) events whatever the flood.
+            _gauge = new AmiStreamGauge(Math.Max(stage._bufferSize, MinInFlight));
             _buffer = new EventRing(Math.Min(stage._bufferSize, 1024));
             SetHandler(stage._out, this);
         }

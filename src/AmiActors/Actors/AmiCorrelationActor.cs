@@ -85,6 +85,20 @@ internal sealed class AmiCorrelationActor : UntypedActor
         }
     }
 
+    // Restarted because the connection actor failed (its surviving children restart with it) or because this actor failed and
+    // escalated: the connection is reset, so the asker learns at once that the outcome is unknown, and this actor ends.
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (_stage != Stage.Finished && _request is not null)
+        {
+            _stage = Stage.Finished;
+            _request.Asker.Tell(new Status.Failure(new AmiConnectionCrashedException(_request.ServerId, _request.ActionName, reason.GetType().Name)));
+        }
+    }
+
+    // The new incarnation has no action to answer for (the restarted connection actor no longer knows its ActionID).
+    protected override void PostRestart(Exception reason) => Context.Stop(Self);
+
     protected override void PostStop()
     {
         // Stopped before the reply was complete (with the connection actor, or by a bug of its own): no one may wait for nothing.
