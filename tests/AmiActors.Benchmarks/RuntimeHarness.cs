@@ -268,16 +268,16 @@ public sealed class RuntimeHarness : IHarness
             : "runtime default";
     }
 
-    private static string Spread(List<double> rates) => $"median {Median(rates):N0}/s (min {rates.Min():N0}, max {rates.Max():N0})";
+    internal static string Spread(List<double> rates) => $"median {Median(rates):N0}/s (min {rates.Min():N0}, max {rates.Max():N0})";
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         int middle = sorted.Count / 2;
         return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static int Arg(string[] args, string name, int fallback)
+    internal static int Arg(string[] args, string name, int fallback)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1].Replace("_", ""), System.Globalization.CultureInfo.InvariantCulture) : fallback;
