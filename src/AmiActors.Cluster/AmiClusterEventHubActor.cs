@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
+using static AmiActors.Cluster.AmiClusterProtocol;
 
 namespace AmiActors.Cluster;
 
@@ -27,7 +28,15 @@ internal sealed class AmiClusterEventHubActor : ReceiveActor
     public AmiClusterEventHubActor(AmiClusterContext context, bool publishToEventStream)
     {
         var eventStream = Context.System.EventStream;
-        Receive<AmiEventReceived>(e =>
+        Receive<EventBatch>(batch =>
+        {
+            foreach (var e in batch.Events)
+            {
+                Deliver(e);
+            }
+        });
+        Receive<AmiEventReceived>(Deliver);
+        void Deliver(AmiEventReceived e)
         {
             string? name = null;
             foreach (var (actor, filters) in _snapshot)
@@ -49,7 +58,7 @@ internal sealed class AmiClusterEventHubActor : ReceiveActor
             {
                 eventStream.Publish(e);
             }
-        });
+        }
         Receive<AmiManager.Subscribe>(s =>
         {
             if (!_subscribers.TryGetValue(s.Subscriber, out var filters))

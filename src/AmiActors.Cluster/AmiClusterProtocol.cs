@@ -81,6 +81,19 @@ public static class AmiClusterProtocol
     /// </summary>
     public sealed record ServerState(string ServerId, AmiConnectionState Previous, AmiConnectionState Current, string? Reason, string Node, string? AmiVersion, long EventsDropped);
 
+    /// <summary>
+    /// Events of one server, in order, published by its entity as one pub-sub message: under load the entity batches the
+    /// events that arrived while it was busy (at most <see cref="MaxEvents"/>), so a flood crosses nodes in few messages.
+    /// </summary>
+    public sealed record EventBatch(string ServerId, IReadOnlyList<AmiEventReceived> Events)
+    {
+        /// <summary>The most events in one batch.</summary>
+        public const int MaxEvents = 256;
+
+        /// <inheritdoc />
+        public override string ToString() => $"EventBatch({ServerId}, {Events.Count} events)";
+    }
+
     /// <summary>Asks a server's entity for its <see cref="ServerState"/>.</summary>
     public sealed record GetServerState(string ServerId);
 

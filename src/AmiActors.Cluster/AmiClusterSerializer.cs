@@ -19,6 +19,7 @@ public sealed class AmiClusterSerializer : SerializerWithStringManifest
     public const int SerializerId = 7813;
 
     private const string EventManifest = "E";
+    private const string EventBatchManifest = "EB";
     private const string SendActionManifest = "A";
     private const string ResultManifest = "R";
     private const string EntitySendManifest = "ES";
@@ -54,6 +55,7 @@ public sealed class AmiClusterSerializer : SerializerWithStringManifest
     public override string Manifest(object o) => o switch
     {
         AmiEventReceived => EventManifest,
+        EventBatch => EventBatchManifest,
         AmiManager.SendAction => SendActionManifest,
         AmiActionResult => ResultManifest,
         EntitySend => EntitySendManifest,
@@ -80,7 +82,12 @@ public sealed class AmiClusterSerializer : SerializerWithStringManifest
     /// <inheritdoc />
     public override byte[] ToBinary(object obj)
     {
-        using var ms = new MemoryStream(obj is AmiEventReceived e ? e.Event.ByteSize + e.ServerId.Length + 16 : 128);
+        using var ms = new MemoryStream(obj switch
+        {
+            AmiEventReceived e => e.Event.ByteSize + e.ServerId.Length + 16,
+            EventBatch b => b.Events.Sum(e => e.Event.ByteSize + 8) + b.ServerId.Length + 8,
+            _ => 128,
+        });
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
             Write(w, obj);
@@ -95,6 +102,7 @@ public sealed class AmiClusterSerializer : SerializerWithStringManifest
         return manifest switch
         {
             EventManifest => AmiEventReceived.Create(r.ReadString(), ReadMessage(r)),
+            EventBatchManifest => ReadBatch(r),
             SendActionManifest => ReadSendAction(r),
             ResultManifest => ReadResult(r),
             EntitySendManifest => new EntitySend(r.ReadInt64(), ReadSendAction(r)),
@@ -127,6 +135,18 @@ public sealed class AmiClusterSerializer : SerializerWithStringManifest
             case AmiEventReceived e:
                 w.Write(e.ServerId);
                 WriteMessage(w, e.Event);
+                break;
+            case EventBatch batch:
+                w.Write(batch.ServerId);
+                w.Write(batch.Events.Count);
+                foreach (var e in batch.Events)
+                {
+                    if (!string.Equals(e.ServerId, batch.ServerId, StringComparison.Ordinal))
+                    {
+                        throw new SerializationException("AmiClusterSerializer: an event batch mixes servers.");
+                    }
+                    WriteMessage(w, e.Event);
+                }
                 break;
             case AmiManager.SendAction s:
                 WriteSendAction(w, s);
@@ -242,6 +262,18 @@ public sealed class AmiClusterSerializer : SerializerWithStringManifest
         }
         var decoded = AmiStreamDecoder.Decode(bytes, BodyParser);
         return decoded.Count == 1 ? decoded[0] : throw new SerializationException($"AmiClusterSerializer: a frame with a command body decoded into {decoded.Count} messages.");
+    }
+
+    private static EventBatch ReadBatch(BinaryReader r)
+    {
+        string serverId = r.ReadString();
+        int count = r.ReadInt32();
+        var events = new AmiEventReceived[count];
+        for (int i = 0; i < count; i++)
+        {
+            events[i] = AmiEventReceived.Create(serverId, ReadMessage(r));
+        }
+        return new EventBatch(serverId, events);
     }
 
     private static void WriteSendAction(BinaryWriter w, AmiManager.SendAction s)

@@ -19,6 +19,9 @@ public sealed record AmiClusterSettings
     /// <summary>How often entities republish their state (<c>ami.cluster.state-refresh-interval</c>).</summary>
     public TimeSpan StateRefreshInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Events an entity may hold unrelayed before its PBX's events are dropped (<c>ami.cluster.relay-buffer-size</c>).</summary>
+    public int RelayBufferSize { get; init; } = 100_000;
+
     /// <summary>The pub-sub topic of events (<c>ami.cluster.events-topic</c>).</summary>
     public string EventsTopic { get; init; } = "ami-events";
 
@@ -57,6 +60,7 @@ public sealed record AmiClusterSettings
             TypeName = c.GetString("type-name", "ami-server"),
             KeepAliveInterval = c.GetTimeSpan("keep-alive-interval", TimeSpan.FromSeconds(2)),
             StateRefreshInterval = c.GetTimeSpan("state-refresh-interval", TimeSpan.FromSeconds(5)),
+            RelayBufferSize = c.GetInt("relay-buffer-size", 100_000),
             EventsTopic = c.GetString("events-topic", "ami-events"),
             StateTopic = c.GetString("state-topic", "ami-state"),
             WriteConsistency = c.GetString("write-consistency", "majority"),
@@ -90,6 +94,10 @@ public sealed record AmiClusterSettings
         if (StateRefreshInterval <= TimeSpan.Zero)
         {
             throw new AmiConfigurationException("ami.cluster.state-refresh-interval", "must be positive");
+        }
+        if (RelayBufferSize <= 0)
+        {
+            throw new AmiConfigurationException("ami.cluster.relay-buffer-size", "must be positive");
         }
         if (WriteTimeout <= TimeSpan.Zero)
         {

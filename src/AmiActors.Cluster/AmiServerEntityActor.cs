@@ -41,6 +41,12 @@ internal sealed class AmiServerEntityActor : ReceiveActor, IWithTimers, IWithUnb
         public static readonly StopEntity Instance = new();
     }
 
+    // Sent to self when the first event of a batch arrives: it is processed after the events already in the mailbox.
+    private sealed class FlushEvents
+    {
+        public static readonly FlushEvents Instance = new();
+    }
+
     private readonly string _serverId;
     private readonly AmiClusterContext _context;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -48,6 +54,7 @@ internal sealed class AmiServerEntityActor : ReceiveActor, IWithTimers, IWithUnb
     private AmiClusterServer? _server;
     private IActorRef _manager = ActorRefs.Nobody;
     private ServerState _state;
+    private List<AmiEventReceived>? _batch;
 
     public AmiServerEntityActor(string serverId, AmiClusterContext context)
     {
@@ -119,7 +126,12 @@ internal sealed class AmiServerEntityActor : ReceiveActor, IWithTimers, IWithUnb
             Stash.UnstashAll();
             return;
         }
-        var settings = _context.LocalSettings with { Servers = [server.ToDefinition(secret)], PublishToEventStream = false };
+        var settings = _context.LocalSettings with
+        {
+            Servers = [server.ToDefinition(secret)],
+            PublishToEventStream = false,
+            SubscriberBufferSize = _context.Settings.RelayBufferSize,
+        };
         _manager = Context.ActorOf(AmiClient.CreateManagerProps(settings), AmiManager.ActorName);
         _manager.Tell(new AmiManager.SubscribeConnectionState(Self, _serverId));
         _manager.Tell(new AmiManager.Subscribe(Self, _serverId));
@@ -143,12 +155,29 @@ internal sealed class AmiServerEntityActor : ReceiveActor, IWithTimers, IWithUnb
 
     private void Running()
     {
-        Receive<AmiEventReceived>(e => _context.Mediator.Tell(new Publish(_context.Settings.EventsTopic, e)));
+        Receive<AmiEventReceived>(OnEvent);
+        Receive<FlushEvents>(_ => Flush());
         Receive<EntitySend>(OnSend);
         Receive<AmiManager.SendAction>(send => _manager.Forward(send));
-        Receive<ConnectionStateChanged>(c => Publish(c.Current, c.Reason));
+        Receive<ConnectionStateChanged>(c =>
+        {
+            Publish(c.Current, c.Reason);
+            if (c.Current == AmiConnectionState.Connected)
+            {
+                _manager.Tell(AmiManager.GetServers.Instance); // for the AMI version of the new session
+            }
+        });
         Receive<GetServerState>(_ => Sender.Tell(_state));
-        Receive<Refresh>(_ => _context.Mediator.Tell(new Publish(_context.Settings.StateTopic, _state)));
+        // Each refresh reads the local manager's view (AMI version, events dropped on this node), then republishes.
+        Receive<Refresh>(_ => _manager.Tell(AmiManager.GetServers.Instance));
+        Receive<AmiManager.GetServersResult>(r =>
+        {
+            if (r.Servers.FirstOrDefault(s => s.ServerId == _serverId) is { } status)
+            {
+                _state = _state with { AmiVersion = status.AmiVersion, EventsDropped = status.EventsDropped };
+            }
+            _context.Mediator.Tell(new Publish(_context.Settings.StateTopic, _state));
+        });
         Receive<Changed>(c => OnDefinitions(c.Get(AmiClusterContext.ServersKey), initial: false));
         Receive<HandOff>(_ => Remove("handed off by node " + _node, passivate: false));
         Receive<AmiManager.Subscribed>(_ => { });
@@ -191,7 +220,8 @@ internal sealed class AmiServerEntityActor : ReceiveActor, IWithTimers, IWithUnb
         Timers.StartSingleTimer(GiveUpTimer, GiveUp.Instance, limit);
         Become(() =>
         {
-            Receive<AmiEventReceived>(e => _context.Mediator.Tell(new Publish(_context.Settings.EventsTopic, e)));
+            Receive<AmiEventReceived>(OnEvent);
+            Receive<FlushEvents>(_ => Flush());
             Receive<ConnectionStateChanged>(c => Publish(c.Current, c.Reason));
             Receive<AmiManager.ServerRemoved>(_ => Finish());
             Receive<Status.Failure>(_ => Finish());
@@ -206,6 +236,7 @@ internal sealed class AmiServerEntityActor : ReceiveActor, IWithTimers, IWithUnb
 
         void Finish()
         {
+            Flush();
             Publish(AmiConnectionState.Stopped, reason);
             Become(Gone);
             if (passivate)
@@ -227,9 +258,33 @@ internal sealed class AmiServerEntityActor : ReceiveActor, IWithTimers, IWithUnb
         ReceiveAny(_ => { });
     }
 
+    private void OnEvent(AmiEventReceived e)
+    {
+        if (_batch is null)
+        {
+            _batch = new List<AmiEventReceived>(16);
+            Self.Tell(FlushEvents.Instance);
+        }
+        _batch.Add(e);
+        if (_batch.Count >= EventBatch.MaxEvents)
+        {
+            Flush();
+        }
+    }
+
+    private void Flush()
+    {
+        if (_batch is { Count: > 0 } batch)
+        {
+            _context.Mediator.Tell(new Publish(_context.Settings.EventsTopic, new EventBatch(_serverId, batch)));
+        }
+        _batch = null;
+    }
+
     private void Publish(AmiConnectionState current, string? reason)
     {
-        _state = new ServerState(_serverId, _state.Current, current, reason, _node, null, 0);
+        Flush(); // events before the state change stay before it
+        _state = _state with { Previous = _state.Current, Current = current, Reason = reason };
         _context.Mediator.Tell(new Publish(_context.Settings.StateTopic, _state));
     }
 }

@@ -17,17 +17,12 @@ public sealed class FailoverTests(ITestOutputHelper output)
     {
         await using var cluster = await TestCluster.StartAsync([Ami, Ami, Ami]);
         var ids = new[] { "pbx1", "pbx2", "pbx3" };
-        foreach (var id in ids)
+        // Never answered: these actions are in flight when their node dies.
+        await cluster.AddPbxsAsync(cluster.Nodes[1], ids, pbx => pbx.OnAction("Hold", async c =>
         {
-            var pbx = await cluster.StartPbxAsync();
-            // Never answered: these actions are in flight when their node dies.
-            pbx.OnAction("Hold", async c =>
-            {
-                await Task.Delay(Timeout.Infinite, c.CancellationToken);
-                return null;
-            });
-            await cluster.Nodes[1].Client.AddServerAsync(TestCluster.Definition(id, pbx));
-        }
+            await Task.Delay(Timeout.Infinite, c.CancellationToken);
+            return null;
+        }));
         var hosts = await cluster.WaitConnectedAsync(ids);
         // The victim is not the oldest node (which runs the shard coordinator) and hosts at least one PBX.
         var victim = cluster.Nodes.Skip(1).First(n => hosts.ContainsValue(n.Address));
@@ -85,16 +80,11 @@ public sealed class FailoverTests(ITestOutputHelper output)
     {
         await using var cluster = await TestCluster.StartAsync([Ami, Ami, Ami]);
         var ids = new[] { "pbx1", "pbx2", "pbx3" };
-        foreach (var id in ids)
+        await cluster.AddPbxsAsync(cluster.Nodes[0], ids, pbx => pbx.OnAction("Slow", async c =>
         {
-            var pbx = await cluster.StartPbxAsync();
-            pbx.OnAction("Slow", async c =>
-            {
-                await Task.Delay(300, c.CancellationToken);
-                return c.Success("done");
-            });
-            await cluster.Nodes[0].Client.AddServerAsync(TestCluster.Definition(id, pbx));
-        }
+            await Task.Delay(300, c.CancellationToken);
+            return c.Success("done");
+        }));
         var hosts = await cluster.WaitConnectedAsync(ids);
         var leaver = cluster.Nodes.Skip(1).First(n => hosts.ContainsValue(n.Address));
         string moved = hosts.First(h => h.Value == leaver.Address).Key;

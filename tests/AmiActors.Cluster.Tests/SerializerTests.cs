@@ -40,6 +40,17 @@ public sealed class SerializerTests : IDisposable
     }
 
     [Fact]
+    public void An_event_batch_round_trips_in_order_with_its_typed_classes()
+    {
+        var batch = new EventBatch("pbx1", Enumerable.Range(0, 5).Select(i => AmiEventReceived.Create("pbx1", Event(i % 2 == 0 ? "Hangup" : "MyOwnEvent", i))).ToList());
+        var back = RoundTrip(batch);
+        Assert.Equal("pbx1", back.ServerId);
+        Assert.Equal(batch.Events.Select(e => e.GetType()), back.Events.Select(e => e.GetType()));
+        Assert.Equal(batch.Events.Select(e => e.Event.Get("Seq")), back.Events.Select(e => e.Event.Get("Seq")));
+        Assert.All(back.Events, e => Assert.Equal("pbx1", e.ServerId));
+    }
+
+    [Fact]
     public void Any_event_frame_round_trips_unchanged()
     {
         var text = Gen.String[Gen.Char['!', '~'], 1, 40];

@@ -15,11 +15,7 @@ public sealed class SteadyClusterTests(ITestOutputHelper output)
     {
         await using var cluster = await TestCluster.StartAsync([Ami, Ami, Ami]);
         var ids = new[] { "pbx1", "pbx2", "pbx3" };
-        foreach (var id in ids)
-        {
-            var pbx = await cluster.StartPbxAsync();
-            await cluster.Nodes[2].Client.AddServerAsync(TestCluster.Definition(id, pbx));
-        }
+        await cluster.AddPbxsAsync(cluster.Nodes[2], ids);
         var hosts = await cluster.WaitConnectedAsync(ids);
         output.WriteLine(string.Join(", ", hosts.Select(h => $"{h.Key}@{h.Value}")));
         // One shard per server, fewest shards first: the three PBXs spread over the three nodes.
@@ -50,10 +46,7 @@ public sealed class SteadyClusterTests(ITestOutputHelper output)
     {
         await using var cluster = await TestCluster.StartAsync([Ami, Ami, Ami]);
         var ids = new[] { "pbx1", "pbx2", "pbx3" };
-        foreach (var id in ids)
-        {
-            await cluster.Nodes[0].Client.AddServerAsync(TestCluster.Definition(id, await cluster.StartPbxAsync()));
-        }
+        await cluster.AddPbxsAsync(cluster.Nodes[0], ids);
         await cluster.WaitConnectedAsync(ids);
         var collectors = new List<System.Collections.Concurrent.ConcurrentQueue<object>>();
         foreach (var node in cluster.Nodes)

@@ -154,6 +154,17 @@ public sealed class TestCluster : IAsyncDisposable
         return pbx;
     }
 
+    /// <summary>Starts one fake PBX per id (set up by <paramref name="setup"/>) and adds each as a server from <paramref name="from"/>.</summary>
+    public async Task AddPbxsAsync(TestNode from, string[] ids, Action<FakeAsteriskServer>? setup = null)
+    {
+        foreach (var id in ids)
+        {
+            var pbx = await StartPbxAsync();
+            setup?.Invoke(pbx);
+            await from.Client.AddServerAsync(Definition(id, pbx));
+        }
+    }
+
     public static AmiServerDefinition Definition(string id, FakeAsteriskServer pbx) => new(id, "127.0.0.1", pbx.Port, "admin", "secret:pbx");
 
     /// <summary>Waits until every live node reports every id Connected on a live node; returns id -> hosting node address.</summary>
