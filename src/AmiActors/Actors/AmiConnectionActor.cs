@@ -266,9 +266,18 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         Timers.Cancel(StageKey);
         _authFailure = null;
         var down = Now - (_downSince ?? Now);
-        _log.Info("AMI server '{0}': logged in to {1} as '{2}' ({3}), after {4} attempt(s), {5}",
-            _server.Id, $"{_server.Host}:{_server.Port}", _server.Username, _amiVersion is null ? "AMI version unknown" : "AMI " + _amiVersion, _attemptsSinceLogin,
-            _wasLoggedIn ? $"down for {down.TotalMilliseconds:0} ms" : $"{down.TotalMilliseconds:0} ms after start");
+        // Named properties: a structured sink (Serilog's JSON) gets AmiServer, AmiEndpoint, ... as fields.
+        string endpoint = $"{_server.Host}:{_server.Port}";
+        if (_wasLoggedIn)
+        {
+            _log.Info("AMI server '{AmiServer}': logged in to {AmiEndpoint} as '{AmiUser}' (AMI {AmiVersion}), after {Attempts} attempt(s), down for {DownMs} ms",
+                _server.Id, endpoint, _server.Username, _amiVersion ?? "unknown", _attemptsSinceLogin, (long)down.TotalMilliseconds);
+        }
+        else
+        {
+            _log.Info("AMI server '{AmiServer}': logged in to {AmiEndpoint} as '{AmiUser}' (AMI {AmiVersion}), after {Attempts} attempt(s), {StartupMs} ms after start",
+                _server.Id, endpoint, _server.Username, _amiVersion ?? "unknown", _attemptsSinceLogin, (long)down.TotalMilliseconds);
+        }
         _wasLoggedIn = true;
         _attemptsSinceLogin = 0;
         _downSince = null;
@@ -330,7 +339,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
             return;
         }
         var delay = _backoff.For(_attempts);
-        _log.Info("AMI server '{0}': {1}; reconnecting in {2} ms", _server.Id, reason, (int)delay.TotalMilliseconds);
+        _log.Info("AMI server '{AmiServer}': {Reason}; reconnecting in {DelayMs} ms", _server.Id, reason, (int)delay.TotalMilliseconds);
         SetState(AmiConnectionState.Reconnecting, reason);
         Timers.StartSingleTimer(ReconnectKey, ReconnectTick.Instance, delay);
     }
