@@ -324,9 +324,18 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         Timers.Cancel(StageKey);
         _authFailure = null;
         var down = Now - (_downSince ?? Now);
-        _log.Info("AMI server '{ServerId}': logged in to {Endpoint} as '{Username}' ({AmiVersion}), after {Attempts} attempt(s), {Downtime}",
-            _server.Id, $"{_server.Host}:{_server.Port}", _server.Username, _amiVersion is null ? "AMI version unknown" : "AMI " + _amiVersion, _attemptsSinceLogin,
-            _wasLoggedIn ? $"down for {down.TotalMilliseconds:0} ms" : $"{down.TotalMilliseconds:0} ms after start");
+        // Named properties: a structured sink (Serilog's JSON) gets AmiServer, AmiEndpoint, ... as fields.
+        string endpoint = $"{_server.Host}:{_server.Port}";
+        if (_wasLoggedIn)
+        {
+            _log.Info("AMI server '{ServerId}': logged in to {AmiEndpoint} as '{AmiUser}' (AMI {AmiVersion}), after {Attempts} attempt(s), down for {DownMs} ms",
+                _server.Id, endpoint, _server.Username, _amiVersion ?? "unknown", _attemptsSinceLogin, (long)down.TotalMilliseconds);
+        }
+        else
+        {
+            _log.Info("AMI server '{ServerId}': logged in to {AmiEndpoint} as '{AmiUser}' (AMI {AmiVersion}), after {Attempts} attempt(s), {StartupMs} ms after start",
+                _server.Id, endpoint, _server.Username, _amiVersion ?? "unknown", _attemptsSinceLogin, (long)down.TotalMilliseconds);
+        }
         _wasLoggedIn = true;
         _attemptsSinceLogin = 0;
         _downSince = null;
