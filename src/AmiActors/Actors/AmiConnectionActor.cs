@@ -67,9 +67,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private readonly AmiSettings _settings;
     private readonly IActorRef _router;
 
-    // Events handed to the router and not yet acknowledged by it: reads stop while this is MaxUnroutedEvents or more.
+    // Events handed to the router and not yet routed by it: reads stop while this is MaxUnroutedEvents or more.
     private const int MaxUnroutedEvents = 16_384;
-    private long _unrouted;
+    private readonly AmiEventRouterActor.RouterBacklog _backlog = new(MaxUnroutedEvents);
     private bool _pullReads;
     private bool _readRequested;
 
@@ -184,8 +184,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                     ResumeReadingIfRoom();
                 }
                 break;
-            case AmiEventRouterActor.Routed routed:
-                _unrouted -= routed.Count;
+            case AmiEventRouterActor.Routed:
                 ResumeReadingIfRoom();
                 break;
             case AmiManager.SendAction send:
@@ -518,8 +517,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         if (events is not null)
         {
-            _unrouted += events.Count;
-            _router.Tell(new AmiEventRouterActor.RouteEvents(_server.Id, events, WantsAck: true));
+            _backlog.Added(events.Count);
+            _router.Tell(new AmiEventRouterActor.RouteEvents(_server.Id, events, _backlog));
             events = null;
         }
     }
@@ -528,7 +527,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     // MaxUnroutedEvents behind; otherwise the flood waits in the socket (and the server's) buffers, not in mailboxes.
     private void ResumeReadingIfRoom()
     {
-        if (_pullReads && !_readRequested && _outbound.Writer is { } writer && _unrouted < MaxUnroutedEvents)
+        if (_pullReads && !_readRequested && _outbound.Writer is { } writer && _backlog.HasRoom())
         {
             _readRequested = true;
             writer.Tell(Tcp.ResumeReading.Instance);

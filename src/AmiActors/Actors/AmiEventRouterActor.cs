@@ -65,13 +65,53 @@ internal sealed record AmiEventBatch(List<AmiEventReceived> Events)
 internal sealed class AmiEventRouterActor : UntypedActor
 {
     /// <summary>Events received from one server in one read, in order.</summary>
-    public sealed record RouteEvents(string ServerId, IReadOnlyList<AmiMessage> Events, bool WantsAck = false)
+    public sealed record RouteEvents(string ServerId, IReadOnlyList<AmiMessage> Events, RouterBacklog? Backlog = null)
     {
         public override string ToString() => $"RouteEvents({ServerId}, {Events.Count} events)";
     }
 
-    /// <summary>The ack of a <see cref="RouteEvents"/> that asked for one.</summary>
-    public sealed record Routed(int Count);
+    /// <summary>Sent to a connection actor that stopped reading once the router's backlog of its events is below the limit again.</summary>
+    public sealed class Routed
+    {
+        public static readonly Routed Instance = new();
+        private Routed() { }
+    }
+
+    /// <summary>
+    /// The events one connection actor has handed to the router and the router has not routed yet, shared by both: the
+    /// connection reads no further while <see cref="Limit"/> or more wait, and the router wakes it (<see cref="Routed"/>) when
+    /// it gets below again. No message at all while the router keeps up.
+    /// </summary>
+    public sealed class RouterBacklog(int limit)
+    {
+        private long _pending;
+        private int _waiting;
+
+        public int Limit { get; } = limit;
+
+        public long Pending => Volatile.Read(ref _pending);
+
+        public void Added(int count) => Interlocked.Add(ref _pending, count);
+
+        /// <summary>The router routed <paramref name="count"/> events; true when the connection waits and should be woken.</summary>
+        public bool Routed(int count) => Interlocked.Add(ref _pending, -count) < Limit && Interlocked.Exchange(ref _waiting, 0) == 1;
+
+        /// <summary>True when the connection may read on; otherwise it is marked waiting (and will get <see cref="AmiEventRouterActor.Routed"/>).</summary>
+        public bool HasRoom()
+        {
+            if (Pending < Limit)
+            {
+                return true;
+            }
+            Volatile.Write(ref _waiting, 1);
+            // The router may have caught up between the two reads: then nobody would wake us.
+            if (Pending < Limit && Interlocked.Exchange(ref _waiting, 0) == 1)
+            {
+                return true;
+            }
+            return false;
+        }
+    }
 
     private readonly AmiSettings _settings;
     private readonly EventSubscriptions _subscriptions;
@@ -128,10 +168,10 @@ internal sealed class AmiEventRouterActor : UntypedActor
                 }
                 finally
                 {
-                    // The connection actor reads no further than a bounded number of events ahead of this ack.
-                    if (batch.WantsAck)
+                    // The connection actor reads no further than a bounded number of events ahead of the router.
+                    if (batch.Backlog is { } backlog && backlog.Routed(batch.Events.Count))
                     {
-                        Sender.Tell(new Routed(batch.Events.Count));
+                        Sender.Tell(Routed.Instance);
                     }
                 }
                 break;
