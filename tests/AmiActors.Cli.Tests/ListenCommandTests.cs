@@ -220,7 +220,7 @@ public class ListenCommandTests : IAsyncLifetime
         Assert.Equal("9.9", hangup.GetProperty("Uniqueid").GetString());
         Assert.True(hangup.TryGetProperty("SourceContext", out _));
         var login = docs.First(d => d.GetProperty("@mt").GetString()!.Contains("logged in to", StringComparison.Ordinal));
-        Assert.Equal("main", login.GetProperty("AmiServer").GetString());
+        Assert.Equal("main", login.GetProperty("ServerId").GetString());
         Assert.Equal($"127.0.0.1:{_server.Port}", login.GetProperty("AmiEndpoint").GetString());
         Assert.Equal(1, login.GetProperty("Attempts").GetInt32());
         Assert.DoesNotContain("amp111", run.Stdout);

@@ -69,6 +69,8 @@ public sealed class SerializeMessagesTests
             akka.actor.serializers.node-local = "AmiActors.Cluster.Tests.NodeLocalSerializer, AmiActors.Cluster.Tests"
             akka.actor.serialization-bindings {
               "AmiActors.Actors.AmiEventRouterActor+RouteEvents, AmiActors" = node-local
+              # The frames the connection actor hands its correlation actors never leave the node either.
+              "AmiActors.Protocol.AmiMessage, AmiActors.Protocol" = node-local
             }
             """)).WithFallback(AmiCluster.DefaultConfig));
         await using var pbx = await FakeAsteriskServer.StartAsync();

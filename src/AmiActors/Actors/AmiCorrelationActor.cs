@@ -13,7 +13,7 @@ namespace AmiActors.Actors;
 internal sealed class AmiCorrelationActor : UntypedActor
 {
     /// <summary>The first message a correlation actor receives: everything it needs, one allocation per action.</summary>
-    public sealed record Request(string ServerId, string ActionName, string ActionId, IActorRef Asker, TimeSpan ResponseTimeout, TimeSpan? OriginateTimeout, IActorRef Router)
+    public sealed record Request(string ServerId, string ActionName, string ActionId, IActorRef Asker, TimeSpan ResponseTimeout, TimeSpan? OriginateTimeout, IActorRef Router) : INoSerializationVerificationNeeded
     {
         public override string ToString() => $"Request({ServerId}, {ActionName}, {ActionId})";
     }
@@ -22,19 +22,19 @@ internal sealed class AmiCorrelationActor : UntypedActor
     /// The connection is gone (or stopping): fail the asker with <see cref="AmiConnectionLostException"/>, or with
     /// <see cref="AmiConnectionCrashedException"/> when <see cref="CrashType"/> names the error that failed the connection actor.
     /// </summary>
-    public sealed record ConnectionLost(string Reason, string? CrashType = null);
+    public sealed record ConnectionLost(string Reason, string? CrashType = null) : INoSerializationVerificationNeeded;
 
     /// <summary>The connection's deadline list says the deadline <see cref="At"/> of this action has passed.</summary>
-    public sealed record DeadlinePassed(DateTimeOffset At);
+    public sealed record DeadlinePassed(DateTimeOffset At) : INoSerializationVerificationNeeded;
 
     /// <summary>Sent to the connection when the reply is complete (or failed): the ActionID can be forgotten.</summary>
-    public sealed record Done(string ActionId);
+    public sealed record Done(string ActionId) : INoSerializationVerificationNeeded;
 
     /// <summary>
     /// Sent to the connection when the response of an async Originate arrived: the action now waits for OriginateResponse until
     /// <see cref="Deadline"/>.
     /// </summary>
-    public sealed record ExtendDeadline(string ActionId, DateTimeOffset Deadline);
+    public sealed record ExtendDeadline(string ActionId, DateTimeOffset Deadline) : INoSerializationVerificationNeeded;
 
     /// <summary>
     /// The one Props every correlation actor is made from (the action's data comes in <see cref="Request"/>), so creating one

@@ -51,7 +51,7 @@ internal sealed class AmiStreamGauge(int limit)
 }
 
 /// <summary>Events of one read for one event stream, in order (one message per read instead of one per event).</summary>
-internal sealed record AmiEventBatch(List<AmiEventReceived> Events)
+internal sealed record AmiEventBatch(List<AmiEventReceived> Events) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"AmiEventBatch({Events.Count} events)";
 }
