@@ -41,6 +41,7 @@ internal sealed class AmiClusterManagerActor : ReceiveActor, IWithTimers
     private readonly AmiClusterContext _context;
     private readonly IActorRef _region;
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly string _selfAddress;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, Pending> _pending = new();
     private readonly Dictionary<string, ServerState> _states = new(StringComparer.Ordinal);
@@ -57,6 +58,7 @@ internal sealed class AmiClusterManagerActor : ReceiveActor, IWithTimers
         _context = context;
         _region = region;
         _publishToEventStream = context.LocalSettings.PublishToEventStream;
+        _selfAddress = _cluster.SelfAddress.ToString();
 
         Receive<AmiManager.SendAction>(OnSend);
         Receive<EntityReplied>(r =>
@@ -171,7 +173,7 @@ internal sealed class AmiClusterManagerActor : ReceiveActor, IWithTimers
                 Reason = $"hosting node {node} is unreachable; the PBX reconnects on another node once it is downed",
             };
             _states[state.ServerId] = moved;
-            Notify(new ConnectionStateChanged(moved.ServerId, moved.Previous, moved.Current, moved.Reason));
+            Notify(new ConnectionStateChanged(moved.ServerId, moved.Previous, moved.Current, moved.Reason), toEventStream: true);
         }
     }
 
@@ -213,14 +215,16 @@ internal sealed class AmiClusterManagerActor : ReceiveActor, IWithTimers
             ? $"now hosted on {state.Node} (was {previous.Node})"
             : $"hosted on {state.Node}";
         var reason = string.IsNullOrEmpty(state.Reason) || state.Reason == "hosted on " + state.Node ? where : $"{state.Reason}; {where}";
-        Notify(new ConnectionStateChanged(state.ServerId, previous?.Current ?? state.Previous, state.Current, reason));
+        // On the hosting node the connection itself publishes its changes to the EventStream: not twice.
+        Notify(new ConnectionStateChanged(state.ServerId, previous?.Current ?? state.Previous, state.Current, reason),
+            toEventStream: state.Node != _selfAddress);
         if (state.Current == AmiConnectionState.Stopped && !_servers.ContainsKey(state.ServerId))
         {
             FinishRemoval(state.ServerId);
         }
     }
 
-    private void Notify(ConnectionStateChanged change)
+    private void Notify(ConnectionStateChanged change, bool toEventStream)
     {
         foreach (var s in _stateSubscribers)
         {
@@ -229,7 +233,10 @@ internal sealed class AmiClusterManagerActor : ReceiveActor, IWithTimers
                 s.Actor.Tell(change);
             }
         }
-        Context.System.EventStream.Publish(change);
+        if (toEventStream)
+        {
+            Context.System.EventStream.Publish(change);
+        }
     }
 
     private void OnServers(LWWDictionary<string, AmiClusterServer> servers)
