@@ -11,6 +11,7 @@ using AkkaLogLevel = Akka.Event.LogLevel;
 namespace AmiActors.Hosting.Tests;
 
 /// <summary>akka.loglevel follows the host's configured minimum level, so raising the host's level shows Akka's debug logs.</summary>
+[Collection(SerilogGlobalCollection.Name)]
 public class LogLevelTests
 {
     private static async Task<string> AkkaLogLevelOf(Action<HostApplicationBuilder> configure)

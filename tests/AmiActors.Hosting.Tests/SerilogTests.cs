@@ -15,6 +15,7 @@ namespace AmiActors.Hosting.Tests;
 /// WithAmiSerilog: Akka's logger is Akka.Logger.Serilog's, and the events that reach Serilog keep their templates and
 /// properties. Serilog's global logger is set for the test (no other test in this assembly logs through Serilog).
 /// </summary>
+[Collection(SerilogGlobalCollection.Name)]
 public class SerilogTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
