@@ -13,7 +13,6 @@ namespace AmiActors.Cluster;
 /// </summary>
 public sealed class AmiClusterClient : IAmiClient
 {
-    private static readonly TimeSpan AskGrace = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(30);
     private readonly AmiClient _local;
 
@@ -35,15 +34,8 @@ public sealed class AmiClusterClient : IAmiClient
     public AmiSettings Settings { get; }
 
     /// <inheritdoc />
-    public async Task<AmiActionResult> SendAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var result = await SendRawAsync(serverId, action, timeout, cancellationToken).ConfigureAwait(false);
-        if (!result.IsSuccess && (result.Response.IsError || result.OriginateResponse is not null))
-        {
-            throw new AmiErrorResponseException(result, action.ActionName);
-        }
-        return result;
-    }
+    public async Task<AmiActionResult> SendAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        AmiSendRules.ThrowIfError(await SendRawAsync(serverId, action, timeout, cancellationToken).ConfigureAwait(false), action);
 
     /// <inheritdoc />
     /// <remarks>
@@ -53,15 +45,7 @@ public sealed class AmiClusterClient : IAmiClient
     /// </remarks>
     public async Task<AmiActionResult> SendRawAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(serverId);
-        ArgumentNullException.ThrowIfNull(action);
-        var generic = action.ToAmiAction();
-        AmiWriter.Validate(generic, "0.0");
-        var wait = (timeout ?? Settings.DefaultActionTimeout) + AskGrace;
-        if (timeout is null && string.Equals(generic.Name, "Originate", StringComparison.OrdinalIgnoreCase))
-        {
-            wait += Settings.OriginateTimeout;
-        }
+        var (generic, wait) = AmiSendRules.Prepare(serverId, action, timeout, Settings);
         var reply = await Manager.Ask(new AmiManager.SendAction(serverId, generic, timeout), wait, cancellationToken).ConfigureAwait(false);
         return reply switch
         {

@@ -14,7 +14,6 @@ namespace AmiActors;
 public sealed class AmiClient : IAmiClient
 {
     // Safety margin on Ask: the correlation actor enforces the real timeout and answers with AmiActionTimeoutException first.
-    private static readonly TimeSpan AskGrace = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ActorSystem _system;
@@ -65,29 +64,13 @@ public sealed class AmiClient : IAmiClient
     }
 
     /// <inheritdoc />
-    public async Task<AmiActionResult> SendAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var result = await SendRawAsync(serverId, action, timeout, cancellationToken).ConfigureAwait(false);
-        if (!result.IsSuccess && (result.Response.IsError || result.OriginateResponse is not null))
-        {
-            throw new AmiErrorResponseException(result, action.ActionName);
-        }
-        return result;
-    }
+    public async Task<AmiActionResult> SendAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        AmiSendRules.ThrowIfError(await SendRawAsync(serverId, action, timeout, cancellationToken).ConfigureAwait(false), action);
 
     /// <inheritdoc />
     public async Task<AmiActionResult> SendRawAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(serverId);
-        ArgumentNullException.ThrowIfNull(action);
-        var generic = action.ToAmiAction();
-        // Refuse unsafe actions here already: nothing is sent, the caller gets the precise reason.
-        AmiWriter.Validate(generic, "0.0");
-        var wait = (timeout ?? Settings.DefaultActionTimeout) + AskGrace;
-        if (timeout is null && string.Equals(generic.Name, "Originate", StringComparison.OrdinalIgnoreCase))
-        {
-            wait += Settings.OriginateTimeout;
-        }
+        var (generic, wait) = AmiSendRules.Prepare(serverId, action, timeout, Settings);
         var send = new AmiManager.SendAction(serverId, generic, timeout);
         var route = _routes.GetOrAdd(serverId, static (id, manager) => new AmiServerRoute(id, manager, AdminTimeout), Manager);
         object reply;
@@ -359,4 +342,32 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
             Count = 0;
         }
     }
+}
+
+/// <summary>What every <see cref="IAmiClient"/> does around sending an action, on one node or on a cluster.</summary>
+internal static class AmiSendRules
+{
+    // The Ask waits a little longer than the action's own timeout, so the specific timeout failure wins the race.
+    private static readonly TimeSpan AskGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>Validates the action (nothing is sent when it is unsafe; the caller gets the precise reason) and says how long to ask.</summary>
+    public static (AmiAction Action, TimeSpan Wait) Prepare(string serverId, IAmiAction action, TimeSpan? timeout, AmiSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(serverId);
+        ArgumentNullException.ThrowIfNull(action);
+        var generic = action.ToAmiAction();
+        AmiWriter.Validate(generic, "0.0");
+        var wait = (timeout ?? settings.DefaultActionTimeout) + AskGrace;
+        if (timeout is null && string.Equals(generic.Name, "Originate", StringComparison.OrdinalIgnoreCase))
+        {
+            wait += settings.OriginateTimeout;
+        }
+        return (generic, wait);
+    }
+
+    /// <summary><see cref="IAmiClient.SendAsync"/>'s rule: an Error response or a failed Originate is an exception.</summary>
+    public static AmiActionResult ThrowIfError(AmiActionResult result, IAmiAction action) =>
+        !result.IsSuccess && (result.Response.IsError || result.OriginateResponse is not null)
+            ? throw new AmiErrorResponseException(result, action.ActionName)
+            : result;
 }
