@@ -168,7 +168,10 @@ public sealed class TestCluster : IAsyncDisposable
     public static AmiServerDefinition Definition(string id, FakeAsteriskServer pbx) => new(id, "127.0.0.1", pbx.Port, "admin", "secret:pbx");
 
     /// <summary>Waits until every live node reports every id Connected on a live node; returns id -> hosting node address.</summary>
-    public async Task<Dictionary<string, string>> WaitConnectedAsync(params string[] ids)
+    public Task<Dictionary<string, string>> WaitConnectedAsync(params string[] ids) => WaitConnectedAsync(Long, ids);
+
+    /// <summary><see cref="WaitConnectedAsync(string[])"/> with its own time limit.</summary>
+    public async Task<Dictionary<string, string>> WaitConnectedAsync(TimeSpan timeout, params string[] ids)
     {
         var live = Nodes.Where(n => n.Alive).Select(n => n.Address).ToHashSet();
         Dictionary<string, string> hosts = new();
@@ -188,7 +191,7 @@ public sealed class TestCluster : IAsyncDisposable
                 }
             }
             return true;
-        }, "servers " + string.Join(",", ids) + " connected on live nodes");
+        }, "servers " + string.Join(",", ids) + " connected on live nodes", timeout);
         return hosts;
     }
 
