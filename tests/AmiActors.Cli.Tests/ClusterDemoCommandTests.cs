@@ -77,3 +77,52 @@ public class ClusterDemoCommandTests
         Assert.Matches(@"\nami demo: stopped after [\d.]+ s: ", run.Stdout);
     }
 }
+
+public class ClusterLiveViewTests
+{
+    private static ClusterSnapshot Snapshot()
+    {
+        var stats = new ClusterDemoStats(["node1", "node2", "node3"], ["pbx1", "pbx2"]);
+        stats.SetHost("pbx1", "node2", AmiConnectionState.Connected);
+        stats.SetHost("pbx2", "node3", AmiConnectionState.Connected);
+        for (int i = 0; i < 30; i++)
+        {
+            stats.OnEvent(0, "pbx1");
+            stats.OnEvent(1, "pbx1");
+        }
+        stats.OnEvent(0, "pbx2");
+        stats.OnCrash("node3");
+        Assert.Null(stats.SetHost("pbx2", null, AmiConnectionState.Reconnecting));
+        Assert.Equal("node3", stats.SetHost("pbx2", "node1", AmiConnectionState.Connected));
+        stats.AddNotes(["ami demo: pbx2 moved from node3 to node1."]);
+        stats.Tick(TimeSpan.FromSeconds(1));
+        return stats.Snapshot();
+    }
+
+    [Fact]
+    public void Plain_lines_name_each_pbx_host_and_each_node_rates_and_a_crashed_node()
+    {
+        var lines = ClusterLiveView.Lines(TimeSpan.FromSeconds(7), Snapshot()).ToArray();
+
+        Assert.Equal(
+        [
+            "t=7s pbx1 node=node2 state=Connected events=30 events/s=30",
+            "t=7s pbx2 node=node1 state=Connected events=1 events/s=1",
+            "t=7s node1 up hosts=pbx2 hosted-events/s=1 received=31 received-events/s=31",
+            "t=7s node2 up hosts=pbx1 hosted-events/s=30 received=30 received-events/s=30",
+            "t=7s node3 crashed",
+        ], lines);
+    }
+
+    [Fact]
+    public void The_screen_shows_the_node_table_the_pbx_table_and_the_notes()
+    {
+        string screen = ClusterLiveView.Screen("ami demo: 3 cluster nodes", TimeSpan.FromSeconds(7), Snapshot());
+
+        Assert.StartsWith("\u001b[H\u001b[2Jami demo: 3 cluster nodes Ctrl+C to stop.", screen);
+        Assert.Matches(@"\n  node2\s+up\s+pbx1\s+30\s+30\n", screen);
+        Assert.Matches(@"\n  node3\s+crashed\s+-\s+-\s+-\n", screen);
+        Assert.Matches(@"\n  pbx2\s+node1\s+Connected\s+1\s+1\n", screen);
+        Assert.Contains("  ami demo: pbx2 moved from node3 to node1.\n", screen);
+    }
+}
