@@ -151,13 +151,46 @@ internal static class CliCommands
     private static Command Demo(CliConsole console)
     {
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: run until Ctrl+C)." };
-        var rate = new Option<double?>("--rate") { Description = "New simulated calls per second (default 5)." };
-        var command = new Command("demo", "Start a simulated Asterisk with live call traffic in-process and watch it with the real client.");
+        var rate = new Option<double?>("--rate") { Description = "New simulated calls per second, per simulated Asterisk (default 5)." };
+        var nodes = new Option<int?>("--nodes") { Description = "Run this many AmiActors.Cluster nodes in this process (Akka.Remote on 127.0.0.1) and show which node hosts which PBX (1-9)." };
+        var pbxs = new Option<int?>("--pbxs") { Description = "With --nodes: simulated Asterisks, added cluster-wide (default: one per node, at least 3)." };
+        var crash = new Option<double?>("--crash-node-after") { Description = "With --nodes (at least 3): after this many seconds, stop a node hosting a PBX without leaving the cluster, and watch its PBXs move." };
+        var command = new Command("demo", "Start a simulated Asterisk with live call traffic in-process and watch it with the real client (--nodes: on a cluster of nodes).");
         command.Options.Add(duration);
         command.Options.Add(rate);
-        command.SetAction((p, ct) => DemoCommand.RunAsync(console, Seconds(p.GetValue(duration), "--duration"), p.GetValue(rate) is { } r
-            ? (r > 0 && r <= 10_000 ? r : throw CliException.Usage("--rate must be greater than 0 and at most 10000 calls/s."))
-            : 5, ct));
+        command.Options.Add(nodes);
+        command.Options.Add(pbxs);
+        command.Options.Add(crash);
+        command.SetAction((p, ct) =>
+        {
+            var d = Seconds(p.GetValue(duration), "--duration");
+            double r = p.GetValue(rate) is { } value
+                ? (value > 0 && value <= 10_000 ? value : throw CliException.Usage("--rate must be greater than 0 and at most 10000 calls/s."))
+                : 5;
+            if (p.GetValue(nodes) is not { } n)
+            {
+                if (p.GetValue(pbxs) is not null || p.GetValue(crash) is not null)
+                {
+                    throw CliException.Usage("--pbxs and --crash-node-after need --nodes.");
+                }
+                return DemoCommand.RunAsync(console, d, r, ct);
+            }
+            if (n is < 1 or > 9)
+            {
+                throw CliException.Usage("--nodes must be between 1 and 9.");
+            }
+            int count = p.GetValue(pbxs) ?? Math.Max(3, n);
+            if (count is < 1 or > 50)
+            {
+                throw CliException.Usage("--pbxs must be between 1 and 50.");
+            }
+            var crashAfter = Seconds(p.GetValue(crash), "--crash-node-after");
+            if (crashAfter is not null && n < 3)
+            {
+                throw CliException.Usage("--crash-node-after needs --nodes 3 or more (with two nodes the split-brain resolver may down the survivor).");
+            }
+            return ClusterDemoCommand.RunAsync(console, n, count, d, crashAfter, r, ct);
+        });
         return command;
     }
 
