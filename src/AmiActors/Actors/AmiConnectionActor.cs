@@ -143,12 +143,11 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         _history.Crashes++;
         _crash = reason;
-        _stopReason = $"internal error in the connection actor ({reason.GetType().Name})";
         _log.Error(reason, "AMI server {ServerId}: connection actor failed while handling {MessageType}; restarting with backoff (crash {Crashes} in a row)",
             _server.Id, message?.GetType().Name ?? "?", _history.Crashes);
-        // Not the default (stop every child): the correlation actors answer their askers with the reason, then stop on their own;
-        // the transport goes with this incarnation.
-        FailPending(_stopReason);
+        // Not the default (stop every child): the correlation actors, suspended since the failure, restart with this actor and
+        // answer their askers with AmiConnectionCrashedException (AmiCorrelationActor.PreRestart); the transport goes with
+        // this incarnation.
         if (_transport is not null)
         {
             Context.Stop(_transport);
@@ -435,7 +434,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         {
             return;
         }
-        _correlations.ReleaseAll(new AmiCorrelationActor.ConnectionLost(reason, _crash?.GetType().Name));
+        _correlations.ReleaseAll(new AmiCorrelationActor.ConnectionLost(reason));
         Timers.Cancel(ActionTimeoutKey);
     }
 

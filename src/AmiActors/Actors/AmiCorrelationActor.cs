@@ -18,11 +18,8 @@ internal sealed class AmiCorrelationActor : UntypedActor
         public override string ToString() => $"Request({ServerId}, {ActionName}, {ActionId})";
     }
 
-    /// <summary>
-    /// The connection is gone (or stopping): fail the asker with <see cref="AmiConnectionLostException"/>, or with
-    /// <see cref="AmiConnectionCrashedException"/> when <see cref="CrashType"/> names the error that failed the connection actor.
-    /// </summary>
-    public sealed record ConnectionLost(string Reason, string? CrashType = null) : INoSerializationVerificationNeeded;
+    /// <summary>The connection is gone (or stopping): fail the asker with <see cref="AmiConnectionLostException"/>.</summary>
+    public sealed record ConnectionLost(string Reason) : INoSerializationVerificationNeeded;
 
     /// <summary>The connection's deadline list says the deadline <see cref="At"/> of this action has passed.</summary>
     public sealed record DeadlinePassed(DateTimeOffset At) : INoSerializationVerificationNeeded;
@@ -75,9 +72,7 @@ internal sealed class AmiCorrelationActor : UntypedActor
                 OnDeadline(passed.At);
                 break;
             case ConnectionLost lost:
-                Fail(lost.CrashType is null
-                    ? new AmiConnectionLostException(_request.ServerId, _request.ActionName, lost.Reason)
-                    : new AmiConnectionCrashedException(_request.ServerId, _request.ActionName, lost.CrashType));
+                Fail(new AmiConnectionLostException(_request.ServerId, _request.ActionName, lost.Reason));
                 break;
             default:
                 Unhandled(message);
