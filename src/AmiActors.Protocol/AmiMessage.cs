@@ -14,8 +14,9 @@ namespace AmiActors.Protocol;
 /// </remarks>
 public sealed class AmiMessage
 {
-    // Layout of _data: [frame bytes][pad to 4][line index: 4 ints per line][legacy body: 2 ints].
+    // Layout of _data: [frame bytes][pad to 4][line index: 4 entries per line][legacy body: 2 entries].
     // Line entry: nameStart, nameLength (-1 for a line without a colon), valueStart, valueLength.
+    // Entries are 16-bit (0xFFFF for -1) when the frame is shorter than 64 KiB, as nearly every frame is, and 32-bit otherwise.
     private readonly byte[] _data;
     private readonly int _indexOffset;
     private readonly int _frameLength;
@@ -41,7 +42,18 @@ public sealed class AmiMessage
     /// <summary>Number of bytes this frame occupied on the wire, line ends and the terminating blank line included.</summary>
     public int ByteSize => _frameLength;
 
-    private ReadOnlySpan<int> Index => MemoryMarshal.Cast<byte, int>(_data.AsSpan(_indexOffset, (_lineCount * 4 + 2) * sizeof(int)));
+    // 0xFFFF is the 16-bit form of -1, so a 16-bit index needs every offset and length below it.
+    private static bool IsWide(int frameLength) => frameLength >= ushort.MaxValue;
+
+    private int Ix(int entry)
+    {
+        if (IsWide(_frameLength))
+        {
+            return MemoryMarshal.Read<int>(_data.AsSpan(_indexOffset + entry * sizeof(int)));
+        }
+        ushort value = MemoryMarshal.Read<ushort>(_data.AsSpan(_indexOffset + entry * sizeof(ushort)));
+        return value == ushort.MaxValue ? -1 : value;
+    }
 
     /// <summary>The value of the first header named <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? this[string name] => Get(name);
@@ -121,26 +133,23 @@ public sealed class AmiMessage
     /// <summary>The raw UTF-8 bytes of the name of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> NameBytes(int index)
     {
-        var ix = Index;
-        int len = ix[index * 4 + 1];
-        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(ix[index * 4], len);
+        int len = Ix(index * 4 + 1);
+        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(Ix(index * 4), len);
     }
 
     /// <summary>The raw UTF-8 bytes of the value of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> ValueBytes(int index)
     {
-        var ix = Index;
-        return _data.AsSpan(ix[index * 4 + 2], ix[index * 4 + 3]);
+        return _data.AsSpan(Ix(index * 4 + 2), Ix(index * 4 + 3));
     }
 
     /// <summary>The index of the first header named <paramref name="name"/> at or after <paramref name="start"/>, or -1.</summary>
     public int IndexOf(string name, int start = 0)
     {
-        var ix = Index;
         for (int i = start; i < _lineCount; i++)
         {
-            int len = ix[i * 4 + 1];
-            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(ix[i * 4], len), name))
+            int len = Ix(i * 4 + 1);
+            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(Ix(i * 4), len), name))
             {
                 return i;
             }
@@ -211,16 +220,15 @@ public sealed class AmiMessage
     public string? BannerText => Kind == AmiMessageKind.Banner && _lineCount > 0 ? ValueAt(0) : null;
 
     /// <summary>True for a legacy (Asterisk 13 and earlier) <c>Response: Follows</c> Command frame with a raw body.</summary>
-    public bool HasLegacyBody => Index[_lineCount * 4 + 1] >= 0;
+    public bool HasLegacyBody => Ix(_lineCount * 4 + 1) >= 0;
 
     /// <summary>The raw body of a legacy <c>Response: Follows</c> Command frame (up to <c>--END COMMAND--</c>), or null.</summary>
     public string? LegacyBody
     {
         get
         {
-            var ix = Index;
-            int len = ix[_lineCount * 4 + 1];
-            return len < 0 ? null : Encoding.UTF8.GetString(_data, ix[_lineCount * 4], len);
+            int len = Ix(_lineCount * 4 + 1);
+            return len < 0 ? null : Encoding.UTF8.GetString(_data, Ix(_lineCount * 4), len);
         }
     }
 
@@ -263,23 +271,22 @@ public sealed class AmiMessage
     /// </summary>
     public byte[] ToWireBytes()
     {
-        var ix = Index;
         using var ms = new MemoryStream(_frameLength + 32);
         for (int i = 0; i < _lineCount; i++)
         {
-            int nameLen = ix[i * 4 + 1];
+            int nameLen = Ix(i * 4 + 1);
             if (nameLen >= 0)
             {
-                ms.Write(_data, ix[i * 4], nameLen);
+                ms.Write(_data, Ix(i * 4), nameLen);
                 ms.Write(": "u8);
             }
             ms.Write(ValueBytes(i));
             ms.Write("\r\n"u8);
         }
-        int bodyLen = ix[_lineCount * 4 + 1];
+        int bodyLen = Ix(_lineCount * 4 + 1);
         if (bodyLen >= 0)
         {
-            ms.Write(_data, ix[_lineCount * 4], bodyLen);
+            ms.Write(_data, Ix(_lineCount * 4), bodyLen);
             ms.Write("--END COMMAND--\r\n"u8);
         }
         if (Kind != AmiMessageKind.Banner)
@@ -355,9 +362,10 @@ public sealed class AmiMessage
         int lineCount = lines.Length / 2;
         int frameLength = frame.Length;
         int indexOffset = (frameLength + 3) & ~3;
-        var data = GC.AllocateUninitializedArray<byte>(indexOffset + (lineCount * 4 + 2) * sizeof(int));
+        bool wide = IsWide(frameLength);
+        var data = GC.AllocateUninitializedArray<byte>(indexOffset + (lineCount * 4 + 2) * (wide ? sizeof(int) : sizeof(ushort)));
         frame.CopyTo(data);
-        var ix = MemoryMarshal.Cast<byte, int>(data.AsSpan(indexOffset));
+        var ix = new IndexWriter(data.AsSpan(indexOffset), wide);
         var kind = banner ? AmiMessageKind.Banner : AmiMessageKind.Unknown;
         for (int i = 0; i < lineCount; i++)
         {
@@ -402,6 +410,27 @@ public sealed class AmiMessage
         ix[lineCount * 4] = bodyStart;
         ix[lineCount * 4 + 1] = bodyLength;
         return new AmiMessage(data, frameLength, indexOffset, lineCount, kind);
+    }
+
+    private readonly ref struct IndexWriter(Span<byte> index, bool wide)
+    {
+        private readonly Span<byte> _index = index;
+
+        public int this[int entry]
+        {
+            set
+            {
+                if (wide)
+                {
+                    MemoryMarshal.Write(_index[(entry * sizeof(int))..], in value);
+                }
+                else
+                {
+                    ushort narrow = value < 0 ? ushort.MaxValue : (ushort)value;
+                    MemoryMarshal.Write(_index[(entry * sizeof(ushort))..], in narrow);
+                }
+            }
+        }
     }
 
     private string CreateName(int index)

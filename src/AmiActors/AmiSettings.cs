@@ -74,6 +74,8 @@ public sealed record AmiSettings
     public bool PublishToEventStream { get; init; }
     /// <summary><c>ami.shutdown.drain-timeout</c>.</summary>
     public TimeSpan DrainTimeout { get; init; }
+    /// <summary><c>ami.dispatcher</c>: the dispatcher id of the connection actors and the event router.</summary>
+    public string Dispatcher { get; init; } = AmiActors.Actors.AmiInlineDispatcher.DispatcherId;
     /// <summary>The servers of <c>ami.servers</c>, connected when the manager starts.</summary>
     public IReadOnlyList<AmiServerDefinition> Servers { get; init; } = Array.Empty<AmiServerDefinition>();
 
@@ -109,6 +111,7 @@ public sealed record AmiSettings
             StreamBufferSize = r.Int("ami.events.stream-buffer-size", 1),
             PublishToEventStream = r.Bool("ami.events.publish-to-event-stream"),
             DrainTimeout = r.Duration("ami.shutdown.drain-timeout"),
+            Dispatcher = r.Text("ami.dispatcher"),
             Servers = ReadServers(root, r),
         };
         if (settings.MaxBackoff < settings.MinBackoff)
@@ -298,6 +301,12 @@ public sealed record AmiSettings
                 "off" or "false" or "no" => false,
                 _ => throw new AmiConfigurationException(key, $"must be on or off (got \"{text}\")"),
             };
+        }
+
+        public string Text(string key)
+        {
+            string? text = Raw(key);
+            return string.IsNullOrWhiteSpace(text) ? throw new AmiConfigurationException(key, "must be a dispatcher id") : text;
         }
 
         public AmiDisconnectedPolicy Policy(string key)

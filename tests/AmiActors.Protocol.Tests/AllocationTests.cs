@@ -75,10 +75,12 @@ public class AllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
-    // The frame bytes, padded to 4, then 4 ints per line and 2 for the legacy body; array header 24; rounded to 8.
+    // The frame bytes, padded to 4, then 4 entries per line and 2 for the legacy body (16-bit entries below 64 KiB, 32-bit
+    // from there); array header 24; rounded to 8.
     private static long ArrayBytes(AmiMessage m)
     {
-        long payload = ((m.ByteSize + 3) & ~3) + (m.Count * 4 + 2) * sizeof(int);
+        int entry = m.ByteSize >= ushort.MaxValue ? sizeof(int) : sizeof(ushort);
+        long payload = ((m.ByteSize + 3) & ~3) + (m.Count * 4 + 2) * entry;
         return 24 + ((payload + 7) & ~7);
     }
 }

@@ -17,6 +17,27 @@ public class MessageModelTests
         Assert.Equal(["Event", "Variable", "Other", "variable", "VARIABLE"], m.Headers.Select(h => h.Name));
     }
 
+    [Theory]
+    [InlineData(65_000)] // a 16-bit line index
+    [InlineData(70_000)] // past 64 KiB: a 32-bit line index
+    public void Headers_before_and_after_a_long_value_read_back_whatever_the_frame_size(int valueLength)
+    {
+        string big = new('x', valueLength);
+        var bytes = Encoding.ASCII.GetBytes($"Response: Success\r\nActionID: 9\r\nOutput: {big}\r\nMessage: after\r\nno colon here\r\n\r\n");
+        var messages = new List<AmiMessage>();
+        Feed.Drain(new AmiParser(new AmiParserOptions { ExpectBanner = false }), bytes, messages, []);
+
+        var m = Assert.Single(messages);
+        Assert.Equal(bytes.Length, m.ByteSize);
+        Assert.Equal("9", m.ActionId);
+        Assert.Equal(big, m["Output"]);
+        Assert.Equal("after", m["Message"]);
+        Assert.Equal(string.Empty, m.NameAt(4));
+        Assert.Equal("no colon here", m.ValueAt(4));
+        Assert.Equal(-1, m.IndexOf("Missing"));
+        Assert.Equal(bytes, m.ToWireBytes());
+    }
+
     [Fact]
     public void List_accessors_accept_any_case_and_the_old_items_header()
     {

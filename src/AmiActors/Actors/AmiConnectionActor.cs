@@ -123,13 +123,13 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _buffer = new DisconnectedBuffer(server.Id);
         _login = new LoginHandshake(server);
         _backoff = new ReconnectBackoff(settings);
-        CorrelationDispatcher.EnsureRegistered(Context.System);
+        AmiInlineDispatcher.EnsureRegistered(Context.System);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(AmiServerDefinition server, AmiSettings settings, IActorRef router, History history) =>
-        Akka.Actor.Props.Create(() => new AmiConnectionActor(server, settings, router, history));
+        Akka.Actor.Props.Create(() => new AmiConnectionActor(server, settings, router, history)).WithDispatcher(settings.Dispatcher);
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 

@@ -35,10 +35,10 @@ internal sealed class AmiCorrelationActor : UntypedActor
 
     /// <summary>
     /// The one Props every correlation actor is made from (the action's data comes in <see cref="Request"/>), so creating one
-    /// compiles nothing and allocates no Props. It runs on <see cref="CorrelationDispatcher"/>: on its connection actor's thread.
+    /// compiles nothing and allocates no Props. It runs on <see cref="AmiInlineDispatcher"/>: on its connection actor's thread.
     /// Naming the mailbox spares Akka the search of the actor type for a mailbox requirement at every creation.
     /// </summary>
-    public static readonly Props Props = Akka.Actor.Props.CreateBy(new Producer()).WithDispatcher(CorrelationDispatcher.DispatcherId).WithMailbox("akka.actor.default-mailbox");
+    public static readonly Props Props = Akka.Actor.Props.CreateBy(new Producer()).WithDispatcher(AmiInlineDispatcher.DispatcherId).WithMailbox("akka.actor.default-mailbox");
 
     private enum Stage
     {

@@ -128,7 +128,7 @@ internal sealed class AmiEventRouterActor : UntypedActor
     }
 
     public static Props Props(AmiSettings settings, EventSubscriptions subscriptions) =>
-        Akka.Actor.Props.Create(() => new AmiEventRouterActor(settings, subscriptions));
+        Akka.Actor.Props.Create(() => new AmiEventRouterActor(settings, subscriptions)).WithDispatcher(settings.Dispatcher);
 
     // After a restart: watch the kept subscribers again (watching twice is harmless; a subscriber that died meanwhile is
     // reported by Terminated and removed).

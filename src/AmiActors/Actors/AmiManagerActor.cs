@@ -64,6 +64,7 @@ internal sealed class AmiManagerActor : UntypedActor
 
     protected override void PreStart()
     {
+        AmiInlineDispatcher.EnsureRegistered(Context.System);
         _router = Context.ActorOf(AmiEventRouterActor.Props(_settings, _subscriptions), "events");
         foreach (var server in _settings.Servers)
         {
