@@ -20,7 +20,7 @@ namespace AmiActors.Benchmarks;
 /// <remarks>
 /// The rate for one connection is capped at 1,000 events/s (one per tick), so that every event still has its own read; the
 /// summary reports the rate each run reached. Variants: <c>raw</c> (the reference: async .NET sockets, one ReceiveAsync loop per
-/// connection counting event frames, no actor system), <c>defaults</c> (Akka's and AmiActors' defaults), <c>tick100</c>
+/// connection counting event frames, no actor system; <c>raw-spin0</c> the same without thread-pool spinning), <c>defaults</c> (Akka's and AmiActors' defaults), <c>tick100</c>
 /// (<c>akka.scheduler.tick-duration = 100ms</c>), <c>spin0</c> (tick100 plus
 /// <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0</c>, no thread-pool spinning before a worker sleeps), <c>pool</c> and
 /// <c>pool-tick100</c> (<c>ami.dispatcher = "akka.actor.default-dispatcher"</c>: a thread-pool hand-off per message, without and
@@ -110,16 +110,16 @@ public sealed class TrickleHarness : IHarness
         var env = new Dictionary<string, string>();
         string config = variant switch
         {
-            "raw" => "",
+            "raw" or "raw-spin0" => "",
             "defaults" => "",
             "tick100" => "akka.scheduler.tick-duration = 100ms",
             "spin0" => "akka.scheduler.tick-duration = 100ms",
             "pool" => "ami.dispatcher = \"akka.actor.default-dispatcher\"",
             "pool-tick100" => "ami.dispatcher = \"akka.actor.default-dispatcher\"\nakka.scheduler.tick-duration = 100ms",
-            _ => throw new ArgumentException($"unknown variant '{variant}' (raw, defaults, tick100, spin0, pool, pool-tick100)"),
+            _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, defaults, tick100, spin0, pool, pool-tick100)"),
         };
-        var extra = variant == "raw" ? new[] { "--raw" } : [];
-        if (variant == "spin0")
+        var extra = variant.StartsWith("raw", StringComparison.Ordinal) ? new[] { "--raw" } : [];
+        if (variant is "spin0" or "raw-spin0")
         {
             env["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         }
