@@ -67,7 +67,6 @@ public sealed class ListenClusterTests(ITestOutputHelper output) : IAsyncLifetim
               pbx2 { host = "127.0.0.1", port = {{_pbxs[1].Port}}, username = "admin", secret = "env:{{SecretVariable}}" }
             }
             ami.reconnect { min-backoff = 100ms, max-backoff = 500ms }
-            ami.shutdown.drain-timeout = 1s
             ami.cluster { keep-alive-interval = 500ms, state-refresh-interval = 1s }
             ami.listen.cluster {
               enabled = on
