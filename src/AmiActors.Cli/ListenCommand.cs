@@ -64,7 +64,7 @@ internal static class ListenCommand
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton<IOptions<AmiOptions>>(Options.Create(options));
         builder.Services.AddAmiClient();
-        if (setup.Cluster is { } cluster)
+        if (setup.Cluster is not null)
         {
             ListenClusterHealth.Add(builder.Services.AddHealthChecks(), setup.ServerIds);
         }
@@ -162,11 +162,12 @@ internal static class ListenCommand
         private async Task StartClusterAsync(ListenCluster cluster, CancellationToken ct)
         {
             var clusterClient = await system.GetAmiClusterClientAsync().WaitAsync(ct).ConfigureAwait(false);
-            var placement = system.ActorOf(Props.Create(() => new PlacementLogActor(clusterClient.Manager, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), logger)),
-                "ami-listen-placement");
+            // The bound address (the configured port may be 0).
+            string self = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+            var placement = system.ActorOf(Props.Create(() => new PlacementLogActor(clusterClient.Manager, self, logger)), "ami-listen-placement");
             await clusterClient.SubscribeConnectionStateAsync(placement).WaitAsync(ct).ConfigureAwait(false);
             logger.LogInformation("Cluster node {AmiNode} ({AmiNodeRoles}), seed nodes {AmiSeedNodes}: {AmiClusterPart}",
-                cluster.SelfAddress, string.Join(",", cluster.Roles), string.Join(", ", cluster.SeedNodes),
+                self, string.Join(",", cluster.Roles), string.Join(", ", cluster.SeedNodes),
                 cluster.HostsConnections ? "hosts PBX connections" : $"proxy-only (no role '{cluster.HostingRole}'), hosts no PBX connection");
             foreach (var server in servers)
             {
