@@ -139,7 +139,7 @@ internal static class CliCommands
         var servers = new Option<string[]>("--server") { Description = "Run only the server with this id (repeat for several)." };
         var http = new Option<string?>("--http") { Description = "Serve /healthz, /readyz and /metrics (Prometheus) on HOST:PORT, for example 127.0.0.1:9464; a bare port binds loopback. Off by default (or ami.listen.http / Ami:Listen:Http)." };
         var logFormat = new Option<string?>("--log-format") { Description = "text (default) or json: Serilog compact JSON, one object per line with every structured property (or ami.listen.log-format / Ami:Listen:LogFormat)." };
-        var command = new Command("listen", "Run the long-running worker for the configured servers, logging events; stops gracefully on SIGTERM/SIGINT.");
+        var command = new Command("listen", "Run the long-running worker for the configured servers, logging events; stops gracefully on SIGTERM/SIGINT. With ami.listen.cluster.enabled = on it joins an Akka.NET cluster of workers (seed nodes, host/port, roles) that connects each server once.");
         command.Options.Add(config);
         command.Options.Add(servers);
         command.Options.Add(http);

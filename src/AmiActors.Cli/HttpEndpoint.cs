@@ -113,15 +113,37 @@ internal sealed class HttpEndpointService(HttpListenAddress listen, HealthCheckS
         var body = new Dictionary<string, object>
         {
             ["status"] = report.Status.ToString(),
-            ["servers"] = report.Entries.ToDictionary(
-                e => e.Key.StartsWith("ami:", StringComparison.Ordinal) ? e.Key[4..] : e.Key,
-                e => new Dictionary<string, object?>
+        };
+        // A cluster worker: its own membership first (it is ready only while it is an Up member).
+        if (report.Entries.TryGetValue(ListenClusterHealth.NodeCheck, out var node))
+        {
+            var cluster = new Dictionary<string, object?>
+            {
+                ["status"] = node.Status.ToString(),
+                ["description"] = node.Description,
+            };
+            foreach (var (k, v) in node.Data)
+            {
+                cluster[k] = v;
+            }
+            body["cluster"] = cluster;
+        }
+        body["servers"] = report.Entries.Where(e => e.Key != ListenClusterHealth.NodeCheck).ToDictionary(
+            e => e.Key.StartsWith("ami:", StringComparison.Ordinal) ? e.Key[4..] : e.Key,
+            e =>
+            {
+                var server = new Dictionary<string, object?>
                 {
                     ["status"] = e.Value.Status.ToString(),
                     ["description"] = e.Value.Description,
-                    ["state"] = e.Value.Data.Count == 1 ? e.Value.Data.Values.First() : e.Value.Data,
-                }),
-        };
+                    ["state"] = e.Value.Data.TryGetValue("state", out var state) ? state : e.Value.Data.Count == 1 ? e.Value.Data.Values.First() : e.Value.Data,
+                };
+                if (e.Value.Data.TryGetValue("node", out var host))
+                {
+                    server["node"] = host;
+                }
+                return server;
+            });
         int code = report.Status == HealthStatus.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         return Results.Json(body, Json, "application/json", code);
     }

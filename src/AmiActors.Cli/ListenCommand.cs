@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using AmiActors.Cluster;
 using AmiActors.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -63,10 +64,25 @@ internal static class ListenCommand
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton<IOptions<AmiOptions>>(Options.Create(options));
         builder.Services.AddAmiClient();
-        builder.Services.AddHealthChecks().AddAmiHealthChecks([.. setup.ServerIds]);
-        builder.Services.AddAkka("ami", (akka, sp) =>
+        if (setup.Cluster is not null)
         {
-            akka.WithAmiSerilog().WithAmi(options);
+            ListenClusterHealth.Add(builder.Services.AddHealthChecks(), setup.ServerIds);
+        }
+        else
+        {
+            builder.Services.AddHealthChecks().AddAmiHealthChecks([.. setup.ServerIds]);
+        }
+        builder.Services.AddAkka(ListenCluster.SystemName, (akka, sp) =>
+        {
+            akka.WithAmiSerilog();
+            if (setup.Cluster is { } cluster)
+            {
+                WithListenCluster(akka, sp, options, cluster);
+            }
+            else
+            {
+                akka.WithAmi(options);
+            }
             // Akka's scheduler wakes every tick (10 ms by default) even with nothing to do; AMI timers are seconds long.
             akka.AddHocon(IdleConfig, HoconAddMode.Append);
             if (hocon is not null)
@@ -80,14 +96,42 @@ internal static class ListenCommand
             builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpointService>());
         }
         // Registered after Akka so that it stops first, while the stream can still complete.
-        builder.Services.AddHostedService(sp => new EventLogService(sp.GetRequiredService<IAmiClient>(), sp.GetRequiredService<ActorSystem>(), setup.Servers, sp.GetRequiredService<ILogger<EventLogService>>()));
+        builder.Services.AddHostedService(sp => new EventLogService(sp.GetRequiredService<IAmiClient>(), sp.GetRequiredService<ActorSystem>(), setup.Servers,
+            setup.Cluster, sp.GetRequiredService<ILogger<EventLogService>>()));
         using var host = builder.Build();
         await host.RunAsync(ct).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
-    /// <summary>Logs every event, structured: server, event name, and the common channel fields. Subscribes, then adds the servers.</summary>
-    private sealed class EventLogService(IAmiClient client, ActorSystem system, IReadOnlyList<AmiServerDefinition> servers, ILogger<EventLogService> logger) : BackgroundService
+    /// <summary>
+    /// A cluster node: Akka.Remote and Akka.Cluster from <paramref name="cluster"/>, AmiActors.Cluster over them (a sharding
+    /// region on workers with the hosting role, a proxy on the others), the same <see cref="IAmiClient"/> and metrics feed
+    /// as a single node. A graceful stop runs CoordinatedShutdown: the node leaves the cluster and hands its PBXs off.
+    /// </summary>
+    private static void WithListenCluster(AkkaConfigurationBuilder akka, IServiceProvider sp, AmiOptions options, ListenCluster cluster)
+    {
+        akka.AddHocon(Akka.Configuration.ConfigurationFactory.ParseString(options.ToHocon()), HoconAddMode.Prepend);
+        akka.AddHocon(cluster.ToHocon(), HoconAddMode.Prepend);
+        akka.WithAmiCluster(new AmiClusterOptions { HostConnections = cluster.HostsConnections });
+        bool metricsOn = options.EnableMetrics;
+        akka.AddStartup(async (system, _) =>
+        {
+            var client = await system.GetAmiClusterClientAsync().ConfigureAwait(false);
+            if (metricsOn && sp.GetService<AmiMetrics>() is { } metrics)
+            {
+                system.ActorOf(AmiMetricsActor.Props(client.Manager, metrics), "ami-metrics");
+            }
+            sp.GetRequiredService<HostedAmiClient>().Started(client);
+        });
+    }
+
+    /// <summary>
+    /// Logs every event, structured: server, event name, and the common channel fields. Subscribes, then adds the servers.
+    /// On a cluster it also logs each server's state changes with the node that hosts it, and a server another worker has
+    /// already defined cluster-wide is kept as it is.
+    /// </summary>
+    private sealed class EventLogService(IAmiClient client, ActorSystem system, IReadOnlyList<AmiServerDefinition> servers, ListenCluster? cluster,
+        ILogger<EventLogService> logger) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -99,12 +143,52 @@ internal static class ListenCommand
             await using (stoppingToken.Register(killSwitch.Shutdown))
             {
                 await subscribed.WaitAsync(stoppingToken).ConfigureAwait(false);
-                foreach (var server in servers)
+                if (cluster is null)
                 {
-                    await client.AddServerAsync(server, stoppingToken).ConfigureAwait(false);
+                    foreach (var server in servers)
+                    {
+                        await client.AddServerAsync(server, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await StartClusterAsync(cluster, stoppingToken).ConfigureAwait(false);
                 }
                 // The stream also ends when the actor system is terminated under it; never outlive the stop request.
                 await Task.WhenAny(done, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+            }
+        }
+
+        private async Task StartClusterAsync(ListenCluster cluster, CancellationToken ct)
+        {
+            var clusterClient = await system.GetAmiClusterClientAsync().WaitAsync(ct).ConfigureAwait(false);
+            // The bound address (the configured port may be 0).
+            string self = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+            var placement = system.ActorOf(Props.Create(() => new PlacementLogActor(clusterClient.Manager, self, logger)), "ami-listen-placement");
+            await clusterClient.SubscribeConnectionStateAsync(placement).WaitAsync(ct).ConfigureAwait(false);
+            logger.LogInformation("Cluster node {AmiNode} ({AmiNodeRoles}), seed nodes {AmiSeedNodes}: {AmiClusterPart}",
+                self, string.Join(",", cluster.Roles), string.Join(", ", cluster.SeedNodes),
+                cluster.HostsConnections ? "hosts PBX connections" : $"proxy-only (no role '{cluster.HostingRole}'), hosts no PBX connection");
+            foreach (var server in servers)
+            {
+                // Another worker may have defined it already (the same configuration on every worker): keep its definition.
+                var known = await clusterClient.GetServersAsync(ct).ConfigureAwait(false);
+                if (known.Any(s => s.ServerId == server.Id))
+                {
+                    continue;
+                }
+                try
+                {
+                    await clusterClient.AddServerAsync(server, ct).ConfigureAwait(false);
+                }
+                catch (AmiException e) when (e is not AmiConfigurationException)
+                {
+                    // Added by another worker in the meantime, or written here but not yet confirmed by the other nodes (it spreads).
+                    if (!(await clusterClient.GetServersAsync(ct).ConfigureAwait(false)).Any(s => s.ServerId == server.Id))
+                    {
+                        logger.LogWarning("AMI server {AmiServer}: {Reason}", server.Id, e.Message);
+                    }
+                }
             }
         }
 

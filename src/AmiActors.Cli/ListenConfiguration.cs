@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using AmiActors.Cluster;
 using AmiActors.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
@@ -26,7 +27,8 @@ internal enum LogFormat
 /// <see cref="CliException"/> (exit code 2) whose line names where the value came from (the file, or the environment
 /// variable), the key, and what is wrong; a syntax error also names the line. Secrets never appear in it.
 /// </summary>
-internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IReadOnlyList<string> ServerIds, IReadOnlyList<AmiServerDefinition> Servers, HttpListenAddress? Http, LogFormat LogFormat)
+internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IReadOnlyList<string> ServerIds, IReadOnlyList<AmiServerDefinition> Servers, HttpListenAddress? Http, LogFormat LogFormat,
+    ListenCluster? Cluster = null)
 {
     /// <summary>The HOCON keys and JSON section of the worker's own settings.</summary>
     internal const string HoconSection = "ami.listen";
@@ -38,7 +40,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         "event-mask", "connect-timeout", "login-timeout", "action-timeout",
     };
 
-    private static readonly HashSet<string> ListenKeys = new(StringComparer.Ordinal) { "http", "log-format" };
+    private static readonly HashSet<string> ListenKeys = new(StringComparer.Ordinal) { "http", "log-format", "cluster" };
 
     /// <summary>
     /// Reads appsettings.json of the working directory and the environment (as the Generic Host does), then
@@ -130,6 +132,12 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
             throw CliException.Usage($"{configFile ?? "configuration"}: {e.Message.Split('\n', 2)[0].TrimEnd('.', ' ')}.");
         }
 
+        var cluster = ReadCluster(hocon, configFile, origins, optionsHocon);
+        if (cluster is not null)
+        {
+            CheckClusterSecrets(cluster, servers, options, hocon, configFile, origins);
+        }
+
         var http = ReadHttp(httpOption, hocon, configFile, origins);
         var format = ReadLogFormat(logFormatOption, hocon, configFile, origins);
         var running = onlyServers.Count > 0 ? onlyServers.Distinct(StringComparer.Ordinal).ToList() : configured.Order(StringComparer.Ordinal).ToList();
@@ -140,7 +148,123 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         {
             KeepServers(hocon, []);
         }
-        return new ListenConfiguration(options, hocon, running, servers, http, format);
+        return new ListenConfiguration(options, hocon, running, servers, http, format, cluster);
+    }
+
+    /// <summary>
+    /// <c>ami.listen.cluster</c> from the HOCON file, else <c>Ami:Listen:Cluster</c> from the JSON file, appsettings.json or
+    /// the environment (<c>Ami__Listen__Cluster__Port</c>, ...); null when the worker runs alone.
+    /// </summary>
+    private static ListenCluster? ReadCluster(Config? hocon, string? file, Origins origins, string optionsHocon)
+    {
+        ListenCluster.Setting? Read(string key)
+        {
+            string hoconKey = $"{HoconSection}.cluster.{key}";
+            if (hocon is not null && hocon.HasPath(hoconKey))
+            {
+                var value = hocon.GetValue(hoconKey);
+                string where = $"{file}: {hoconKey}";
+                if (value.IsArray())
+                {
+                    return new ListenCluster.Setting(null, value.GetArray().Select(v => v.GetString() ?? "").ToList(), where);
+                }
+                string text = value.GetString() ?? "";
+                return new ListenCluster.Setting(text, SplitList(text), where);
+            }
+            string jsonKey = $"{JsonSection}:Cluster:{ListenCluster.Keys[key]}";
+            var section = origins.Configuration.GetSection(jsonKey);
+            if (section.Value is { } single)
+            {
+                return new ListenCluster.Setting(single, SplitList(single), $"{origins.Of(jsonKey)}: {jsonKey}");
+            }
+            var children = section.GetChildren().ToList();
+            return children.Count == 0
+                ? null
+                : new ListenCluster.Setting(null, children.Select(c => c.Value ?? "").ToList(), $"{origins.Of(jsonKey)}: {jsonKey}");
+        }
+
+        // Only read ami.cluster (the hosting role, the secrets) when the worker joins a cluster: it is ignored otherwise.
+        var enabled = Read("enabled");
+        string role = "ami";
+        if (enabled is not null)
+        {
+            try
+            {
+                var merged = (hocon ?? Config.Empty).WithFallback(ConfigurationFactory.ParseString(optionsHocon));
+                role = AmiClusterSettings.Create(merged).Role;
+            }
+            catch (AmiConfigurationException e)
+            {
+                string where = hocon is not null && file is not null && hocon.HasPath(e.Key) ? file : "configuration";
+                throw CliException.Usage($"{where}: {e.Message["Invalid AMI configuration: ".Length..].TrimEnd('.')}.");
+            }
+            catch (Exception e) when (e is ConfigurationException or FormatException or InvalidCastException or ArgumentException)
+            {
+                throw CliException.Usage($"{file ?? "configuration"}: ami.cluster: {e.Message.Split('\n', 2)[0].TrimEnd('.', ' ')}.");
+            }
+        }
+        return ListenCluster.Create(Read, file ?? "configuration", role);
+
+        static IReadOnlyList<string> SplitList(string text) =>
+            text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>
+    /// On a cluster a server's secret is a reference resolved on the node that hosts its connection (<c>env:NAME</c> or
+    /// <c>secret:NAME</c>); a secret in clear is refused, naming the key, never the value. A worker that hosts connections
+    /// must be able to resolve every reference itself.
+    /// </summary>
+    private static void CheckClusterSecrets(ListenCluster cluster, IReadOnlyList<AmiServerDefinition> servers, AmiOptions options, Config? hocon, string? file,
+        Origins origins)
+    {
+        IReadOnlyDictionary<string, string>? secrets = null;
+        foreach (var server in servers)
+        {
+            string where;
+            string hoconKey = $"ami.servers.{server.Id}.secret";
+            int index = options.Servers.FindIndex(s => s.EffectiveId == server.Id);
+            if (hocon is not null && file is not null && hocon.HasPath(hoconKey))
+            {
+                where = $"{file}: {hoconKey}";
+            }
+            else if (index >= 0)
+            {
+                string jsonKey = $"{AmiOptions.SectionName}:Servers:{index}:Secret";
+                where = $"{origins.Of(jsonKey)}: {jsonKey}";
+            }
+            else
+            {
+                where = $"configuration: {hoconKey}";
+            }
+            string secret = server.Secret ?? "";
+            bool reference = (secret.StartsWith("env:", StringComparison.Ordinal) || secret.StartsWith("secret:", StringComparison.Ordinal))
+                && AmiClusterServer.IsSecretReference(secret);
+            if (!reference)
+            {
+                throw CliException.Usage($"{where} must be a reference in cluster mode (env:NAME or secret:NAME), resolved by the worker that hosts the connection: a secret in clear would be replicated to every node.");
+            }
+            if (!cluster.HostsConnections)
+            {
+                continue;
+            }
+            if (secret.StartsWith("env:", StringComparison.Ordinal))
+            {
+                string name = secret["env:".Length..];
+                if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)))
+                {
+                    throw CliException.Usage($"{where} refers to the environment variable {name}, which is not set on this worker (it hosts connections, role '{cluster.HostingRole}').");
+                }
+            }
+            else
+            {
+                string name = secret["secret:".Length..];
+                secrets ??= hocon is null ? new Dictionary<string, string>() : AmiClusterSettings.Create(hocon).Secrets;
+                if (!secrets.ContainsKey(name))
+                {
+                    throw CliException.Usage($"{where} refers to secret:{name}, but ami.cluster.secrets.{name} is not set on this worker (it hosts connections, role '{cluster.HostingRole}').");
+                }
+            }
+        }
     }
 
     private static HttpListenAddress? ReadHttp(string? option, Config? hocon, string? file, Origins origins)
@@ -348,7 +472,9 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
             bool known = parts[0] switch
             {
                 "servers" => parts.Count == 1 || (parts.Count == 3 && ServerKeys.Contains(parts[2])),
-                "listen" => parts.Count == 2 && ListenKeys.Contains(parts[1]),
+                "listen" => (parts.Count == 2 && ListenKeys.Contains(parts[1]) && parts[1] != "cluster")
+                    || (parts.Count == 3 && parts[1] == "cluster" && ListenCluster.Keys.ContainsKey(parts[2])),
+                "cluster" when parts.Count == 3 && parts[1] == "secrets" => true,
                 _ => defaults.HasPath(key),
             };
             if (!known)
@@ -356,6 +482,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
                 string hint = parts[0] == "servers" && parts.Count != 3
                     ? "a server is ami.servers.<id> { host, port, username, secret, ... }"
                     : parts[0] == "servers" ? $"a server accepts {string.Join(", ", ServerKeys)}"
+                    : parts[0] == "listen" && parts.Count > 1 && parts[1] == "cluster" ? $"ami.listen.cluster accepts {string.Join(", ", ListenCluster.Keys.Keys)}"
                     : parts[0] == "listen" ? $"ami.listen accepts {string.Join(", ", ListenKeys)}"
                     : "see hocon/reference.conf for every key";
                 throw CliException.Usage($"{file}: unknown key {key} ({hint}).");
