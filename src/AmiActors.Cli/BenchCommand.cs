@@ -59,10 +59,24 @@ internal static class BenchCommand
         return ExitCodes.Success;
     }
 
-    public static async Task<int> ActionsAsync(CliConsole console, ConnectionSpec connection, long count, int inflight, CancellationToken ct)
+    public static async Task<int> ActionsAsync(CliConsole console, ConnectionSpec connection, long count, int inflight, long warmup, CancellationToken ct)
     {
         await using var session = await ClientSession.OpenAsync(connection.Server, connection.ConnectTimeout, ct).ConfigureAwait(false);
         var ping = new AmiAction("Ping");
+        if (warmup > 0)
+        {
+            // Not measured: the first thousands of calls run code the JIT has not optimized yet (tiered compilation).
+            console.Stderr.WriteLine($"ami: {warmup} warm-up Pings first, not counted");
+            long sent = 0;
+            async Task WarmUp()
+            {
+                while (!ct.IsCancellationRequested && Interlocked.Increment(ref sent) <= warmup)
+                {
+                    await session.Client.SendRawAsync(ClientSession.ServerId, ping, null, ct).ConfigureAwait(false);
+                }
+            }
+            await Task.WhenAll(Enumerable.Range(0, (int)Math.Min(inflight, warmup)).Select(_ => Task.Run(WarmUp, CancellationToken.None))).ConfigureAwait(false);
+        }
         long next = 0;
         long completed = 0;
         long failed = 0;

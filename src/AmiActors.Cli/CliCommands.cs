@@ -121,12 +121,14 @@ internal static class CliCommands
         var actionsConnection = new ConnectionOptions();
         var actionCount = new Option<long?>("--count") { Description = "Ping actions to send (default 20000)." };
         var inflight = new Option<int?>("--inflight") { Description = "Actions awaiting a reply at once (default 100)." };
+        var warmup = new Option<long?>("--warmup") { Description = "Pings sent first and not counted, so the figure is not the JIT's warm-up (default 2000; 0 for none)." };
         var actions = new Command("actions", "Send Pings; print actions=N seconds=S rate=R/s.");
         actionsConnection.AddTo(actions);
         actions.Options.Add(actionCount);
         actions.Options.Add(inflight);
+        actions.Options.Add(warmup);
         actions.SetAction((p, ct) => BenchCommand.ActionsAsync(console, actionsConnection.Read(p, console), Positive(p.GetValue(actionCount), "--count") ?? 20_000,
-            (int)(Positive(p.GetValue(inflight), "--inflight") ?? 100), ct));
+            (int)(Positive(p.GetValue(inflight), "--inflight") ?? 100), NotNegative(p.GetValue(warmup), "--warmup") ?? 2_000, ct));
 
         bench.Subcommands.Add(events);
         bench.Subcommands.Add(actions);
@@ -199,6 +201,9 @@ internal static class CliCommands
 
     private static long? Positive(long? value, string name) =>
         value is <= 0 ? throw CliException.Usage($"{name} must be greater than 0.") : value;
+
+    private static long? NotNegative(long? value, string name) =>
+        value is < 0 ? throw CliException.Usage($"{name} must be 0 or more.") : value;
 
     private static TimeSpan? Seconds(double? value, string name) =>
         value switch

@@ -84,6 +84,9 @@ public sealed class AmiOptions
     /// <summary><c>ami.shutdown.drain-timeout</c>.</summary>
     public TimeSpan? DrainTimeout { get; set; }
 
+    /// <summary><c>ami.dispatcher</c>: the dispatcher id of the connection actors and the event router.</summary>
+    public string? Dispatcher { get; set; }
+
     /// <summary>Publish the <c>AmiActors</c> meter's instruments (on by default).</summary>
     public bool EnableMetrics { get; set; } = true;
 
@@ -206,6 +209,11 @@ public sealed class AmiOptions
         var shutdown = new HoconBlock("shutdown");
         shutdown.Duration("drain-timeout", DrainTimeout);
         shutdown.AppendTo(sb);
+
+        if (Dispatcher is not null)
+        {
+            sb.Append("  dispatcher = ").Append(Hocon.Quote(Dispatcher)).Append('\n');
+        }
 
         sb.Append("}\n");
         return sb.ToString();

@@ -117,7 +117,7 @@ public class FakeServerCommandTests : IAsyncLifetime
     [Fact]
     public async Task Bench_actions_prints_one_summary_line()
     {
-        var run = await CliRun.RunAsync("bench", "actions", "--url", Url(), "--count", "300", "--inflight", "8");
+        var run = await CliRun.RunAsync("bench", "actions", "--url", Url(), "--count", "300", "--inflight", "8", "--warmup", "0");
         Assert.Equal(0, run.ExitCode);
         Assert.Matches(new Regex(@"^actions=300 seconds=\d+\.\d{3} rate=\d+/s$"), run.Stdout.Trim());
         // The command has exited: the server saw exactly the 300 Pings it reported, each its own action.
@@ -125,6 +125,16 @@ public class FakeServerCommandTests : IAsyncLifetime
         Assert.Equal(300, pings.Count);
         Assert.Equal(300, pings.Select(p => p.ActionId).Distinct().Count());
         Assert.DoesNotContain(pings, p => p.ActionId is null);
+    }
+
+    [Fact]
+    public async Task Bench_actions_sends_its_warm_up_Pings_first_and_counts_only_the_measured_ones()
+    {
+        var run = await CliRun.RunAsync("bench", "actions", "--url", Url(), "--count", "200", "--inflight", "4", "--warmup", "50");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(new Regex(@"^actions=200 seconds=\d+\.\d{3} rate=\d+/s$"), run.Stdout.Trim());
+        Assert.Contains("50 warm-up Pings first, not counted", run.Stderr);
+        Assert.Equal(250, _server.ReceivedActions.Count(a => a.Is("Ping")));
     }
 
     [Fact]

@@ -15,7 +15,15 @@ public class SettingsTests
         Assert.Equal(AmiDisconnectedPolicy.Buffer, s.WhenDisconnected);
         Assert.Equal(10000, s.MaxInFlight);
         Assert.True(s.PublishToEventStream);
+        Assert.Equal("ami.inline-dispatcher", s.Dispatcher);
         Assert.Empty(s.Servers);
+    }
+
+    [Fact]
+    public void An_empty_dispatcher_id_is_a_configuration_error_naming_the_key()
+    {
+        var e = Assert.Throws<AmiConfigurationException>(() => AmiSettings.Create(ConfigurationFactory.ParseString("ami.dispatcher = \"\"")));
+        Assert.Contains("ami.dispatcher", e.Message);
     }
 
     [Fact]
