@@ -10,7 +10,7 @@ namespace AmiActors.Benchmarks;
 /// <summary>
 /// The action path alone, for comparing two builds of the client in alternating processes: sequential Pings, Pings with N in
 /// flight, and 1,000 actions in flight across a forced disconnect (the fault suite's scenario), against the in-process fake server.
-/// <c>dotnet run -c Release --project tests/AmiActors.Benchmarks -- actions [--pings N] [--pipelined N] [--in-flight N] [--rounds N] [--fault-actions N]</c>
+/// <c>dotnet run -c Release --project tests/AmiActors.Benchmarks -- actions [--pings N] [--pipelined N] [--in-flight N] [--rounds N] [--fault-actions N] [--config HOCON-FILE]</c>
 /// </summary>
 public sealed class ActionsHarness : IHarness
 {
@@ -26,7 +26,9 @@ public sealed class ActionsHarness : IHarness
         int rounds = Math.Max(1, RuntimeHarness.Arg(args, "--rounds", 3));
         int faultActions = RuntimeHarness.Arg(args, "--fault-actions", 1_000);
 
-        using var system = ActorSystem.Create("bench", ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = off"));
+        string? configFile = ExternalHarness.Option(args, "--config");
+        var extra = configFile is null ? Config.Empty : ConfigurationFactory.ParseString(File.ReadAllText(configFile));
+        using var system = ActorSystem.Create("bench", extra.WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = off")));
         await using var server = await FakeAsteriskServer.StartAsync();
         using var echo = server.OnAction("Echo", ctx => ctx.Success(null, ("Echo", ctx.Header("Payload") ?? "")));
         var settings = AmiSettings.FromSystem(system) with
