@@ -17,6 +17,33 @@ public class CorrelationTests(ITestOutputHelper output) : FaultTestBase(output)
     }
 
     [Fact]
+    public async Task An_event_carrying_the_ActionID_right_after_the_response_in_the_same_read_reaches_subscribers()
+    {
+        // Asterisk's UserEvent action answers Success and then emits the UserEvent with the action's ActionID: both arrive
+        // in one read, and the event must not be lost to the correlation actor that has just answered.
+        var server = await StartServerAsync();
+        using var handler = server.OnAction("UserEvent", async ctx =>
+        {
+            var bytes = ctx.Success().ToWireBytes().Concat(ctx.Event("UserEvent", ("UserEvent", ctx.Header("UserEvent") ?? "")).ToWireBytes()).ToArray();
+            await ctx.SendRawAsync(bytes);
+            return null;
+        });
+        var client = await StartClientAsync(Fast(Definition(server)));
+        var probe = CreateTestProbe();
+        await client.SubscribeAsync(probe.Ref, "pbx1", "UserEvent");
+
+        for (int i = 0; i < 20; i++)
+        {
+            string tag = "tag-" + i.ToString(CultureInfo.InvariantCulture);
+            var reply = await client.SendAsync("pbx1", new AmiAction("UserEvent", ("UserEvent", tag))).WaitAsync(Long);
+            Assert.True(reply.Response.IsSuccess);
+            var e = await probe.ExpectMsgAsync<AmiEventReceived>(Long);
+            Assert.Equal(tag, e.Event.Get("UserEvent"));
+        }
+        await AwaitAssertAsync(async () => Assert.Equal(new AmiConnectionActor.GetCorrelationsResult(0, 0), await CorrelationsAsync()), Long);
+    }
+
+    [Fact]
     public async Task A_hundred_actions_in_flight_have_a_hundred_correlation_actors_and_none_is_left_after_the_replies()
     {
         var server = await StartServerAsync();

@@ -191,6 +191,11 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 break;
             case AmiCorrelationActor.Done done:
                 OnActionDone(done.ActionId);
+                if (done.Answered)
+                {
+                    // After every frame this actor routed to it: those reach the event router first, then it stops.
+                    Sender.Tell(AmiCorrelationActor.Release.Instance);
+                }
                 break;
             case AmiCorrelationActor.ExtendDeadline extend:
                 if (_correlations.Extend(extend.ActionId, extend.Deadline))

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using AmiActors.Protocol;
 
 namespace AmiActors.Actors;
@@ -25,7 +26,20 @@ internal sealed class AmiCorrelationActor : UntypedActor
     public sealed record DeadlinePassed(DateTimeOffset At) : INoSerializationVerificationNeeded;
 
     /// <summary>Sent to the connection when the reply is complete (or failed): the ActionID can be forgotten.</summary>
-    public sealed record Done(string ActionId) : INoSerializationVerificationNeeded;
+    public sealed record Done(string ActionId, bool Answered = true) : INoSerializationVerificationNeeded;
+
+    /// <summary>
+    /// From the connection, once it has forgotten the ActionID after <see cref="Done"/>: nothing more will be routed here, stop.
+    /// A user message, so it queues behind every frame the connection routed here before.
+    /// </summary>
+    public sealed class Release : INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly Release Instance = new();
+
+        private Release()
+        {
+        }
+    }
 
     /// <summary>
     /// Sent to the connection when the response of an async Originate arrived: the action now waits for OriginateResponse until
@@ -74,6 +88,9 @@ internal sealed class AmiCorrelationActor : UntypedActor
             case ConnectionLost lost:
                 Fail(new AmiConnectionLostException(_request.ServerId, _request.ActionName, lost.Reason));
                 break;
+            case Release:
+                Context.Stop(Self);
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -100,7 +117,7 @@ internal sealed class AmiCorrelationActor : UntypedActor
         if (_stage != Stage.Finished && _request is not null)
         {
             _request.Asker.Tell(new Status.Failure(new AmiConnectionLostException(_request.ServerId, _request.ActionName, "the connection actor stopped")));
-            Context.Parent.Tell(new Done(_request.ActionId));
+            Context.Parent.Tell(new Done(_request.ActionId, Answered: false));
         }
     }
 
@@ -225,11 +242,14 @@ internal sealed class AmiCorrelationActor : UntypedActor
         End();
     }
 
+    // The asker has its answer. This actor does not stop itself: the connection may already have routed to it more frames
+    // carrying its ActionID (an event written right after the response, in the same read). The connection removes its entry
+    // when it gets Done and then sends Release, which queues behind every frame it routed here, so each of those reaches
+    // the event router (OnEvent, Finished) instead of dead letters.
     private void End()
     {
         _stage = Stage.Finished;
         Context.Parent.Tell(new Done(_request.ActionId));
-        Context.Stop(Self);
     }
 
     private sealed class Producer : IIndirectActorProducer
