@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace AmiActors.Tests;
 
 /// <summary>
-/// ami.inline-dispatcher runs an actor on the thread-pool thread that sends to it, nested at most
-/// <see cref="AmiInlineDispatcher.MaxDepth"/> deep, and hands messages from other threads to the pool.
+/// ami.inline-dispatcher runs an actor on the thread-pool thread of the actor that sends to it, nested at most
+/// <see cref="AmiInlineDispatcher.MaxDepth"/> deep, and hands messages from application code and other threads to the pool.
 /// </summary>
 public class InlineDispatcherTests(ITestOutputHelper output) : RuntimeTestBase(output)
 {
@@ -54,20 +54,28 @@ public class InlineDispatcherTests(ITestOutputHelper output) : RuntimeTestBase(o
         }
     }
 
+    // An ordinary actor (default dispatcher, so on a pool thread) that starts the chain from inside its own message.
+    private sealed class Starter(IActorRef first) : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+            SendMarked(first);
+            Sender.Tell(Environment.CurrentManagedThreadId);
+        }
+    }
+
     [Fact]
-    public async Task From_a_pool_thread_the_first_four_actors_of_a_chain_run_inside_the_send_and_the_fifth_on_the_pool()
+    public async Task From_an_actor_on_a_pool_thread_the_first_four_actors_of_a_chain_run_inside_its_send_and_the_fifth_on_the_pool()
     {
         var chain = Chain(AmiInlineDispatcher.MaxDepth + 2);
+        var starter = Sys.ActorOf(Props.Create(() => new Starter(chain[0])));
         // Let every actor finish starting (creation runs through the same dispatcher).
         await Task.Delay(100);
-        int sender = await Task.Run(() =>
-        {
-            Assert.True(Thread.CurrentThread.IsThreadPoolThread);
-            SendMarked(chain[0]);
-            return Environment.CurrentManagedThreadId;
-        });
+        starter.Tell("go", TestActor);
 
-        var runs = ReceiveN(chain.Length, Long).Cast<Run>().OrderBy(r => r.Hop).ToArray();
+        var messages = ReceiveN(chain.Length + 1, Long);
+        int sender = messages.OfType<int>().Single();
+        var runs = messages.OfType<Run>().OrderBy(r => r.Hop).ToArray();
         for (int hop = 1; hop <= AmiInlineDispatcher.MaxDepth; hop++)
         {
             Assert.True(runs[hop - 1].InsideSend, $"hop {hop} should run inside the sender's Tell");
@@ -75,6 +83,31 @@ public class InlineDispatcherTests(ITestOutputHelper output) : RuntimeTestBase(o
         }
         Assert.False(runs[AmiInlineDispatcher.MaxDepth].InsideSend, "past the depth bound the message goes to the thread pool");
         Assert.False(runs[AmiInlineDispatcher.MaxDepth + 1].InsideSend);
+    }
+
+    [Fact]
+    public async Task From_application_code_on_a_pool_thread_the_actor_runs_on_the_pool_not_in_the_caller()
+    {
+        var chain = Chain(1);
+        await Task.Delay(100);
+        await Task.Run(() =>
+        {
+            Assert.True(Thread.CurrentThread.IsThreadPoolThread);
+            // The TestKit marks the thread that built the test class as its TestActor's (so a Tell in a test has a sender), and
+            // that pool thread can run this delegate: make it what an application's thread is, a thread running no actor.
+            var marked = Akka.Actor.Internal.InternalCurrentActorCellKeeper.Current;
+            Akka.Actor.Internal.InternalCurrentActorCellKeeper.Current = null;
+            try
+            {
+                SendMarked(chain[0]);
+            }
+            finally
+            {
+                Akka.Actor.Internal.InternalCurrentActorCellKeeper.Current = marked;
+            }
+        });
+
+        Assert.False(ExpectMsg<Run>(Long).InsideSend);
     }
 
     [Fact]

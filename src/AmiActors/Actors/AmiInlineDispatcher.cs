@@ -5,24 +5,24 @@ using Akka.Dispatch;
 namespace AmiActors.Actors;
 
 /// <summary>
-/// The dispatcher of the connection actors, their correlation actors and the event router (<c>ami.dispatcher</c>): it runs an
-/// actor's mailbox on the thread that sends to it, when that thread is a thread-pool thread and fewer than
-/// <see cref="MaxDepth"/> inline runs are nested on it; otherwise it hands the mailbox to the default dispatcher's thread pool.
+/// The dispatcher of the connection actors, their correlation actors and the event router (<c>ami.dispatcher</c>): a message
+/// that an actor running on a thread-pool thread sends to one of them runs the receiver on that thread, while fewer than
+/// <see cref="MaxDepth"/> such runs are nested on it; any other message (from application code, from the scheduler's timer
+/// thread, past the depth) goes to the default dispatcher's thread pool.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Every message on the event path would otherwise cost a thread-pool hand-off, and on a path that carries one event per read
-/// (how a real Asterisk writes) the hand-offs, not the parsing, are the cost: a worker woken per message. Run inline, a read goes
-/// from Akka.IO's connection actor into the connection actor, the parser, the event router and out to the subscribers' mailboxes
-/// on one thread, and the connection actor's next <c>ResumeReading</c> reaches Akka.IO's connection actor while it is still
-/// running (queued, no hand-off). A request goes from the caller's thread to the connection actor and into Akka.IO the same way,
-/// and its reply reaches the asker on the thread that read it.
+/// A read goes from Akka.IO's connection actor into the connection actor, the parser, the event router and out to the
+/// subscribers' mailboxes on one thread, and the connection actor's next <c>ResumeReading</c> reaches Akka.IO's connection
+/// actor while it is still running (queued, no hand-off); a reply reaches its correlation actor, and through it the asker,
+/// on the thread that read it. Because the router runs on the reading thread, the next read waits for the routing of the
+/// last: a flood cannot outrun the routing into the subscribers' mailbox limits.
 /// </para>
 /// <para>
-/// The mailbox still serializes each actor: a mailbox that is already running (on another thread, or further up this thread's
-/// stack) only queues the message, and the thread running it takes it. The depth bound keeps the stack short (a mailbox that
-/// re-schedules itself after its throughput runs nested at most that deep) and threads that are not the pool's (the scheduler's
-/// timer thread, an application's own thread) never run AMI actors: their messages go to the pool.
+/// Only actors run AMI actors inline: an application thread that calls <c>SendAsync</c> hands the action to the pool and
+/// returns, and never runs a connection actor's queued work. The mailbox still serializes each actor: a mailbox that is
+/// already running (on another thread, or further up this thread's stack) only queues the message. The depth bound keeps
+/// the stack short (a mailbox that re-schedules itself after its throughput runs nested at most that deep).
 /// </para>
 /// </remarks>
 internal sealed class AmiInlineDispatcher : MessageDispatcher
@@ -56,14 +56,10 @@ internal sealed class AmiInlineDispatcher : MessageDispatcher
         dispatchers.RegisterConfigurator(DispatcherId, new InlineConfigurator(config, dispatchers.Prerequisites, dispatchers.DefaultGlobalDispatcher));
     }
 
-    internal static long DebugInline, DebugPool, DebugNotPool;
-
     protected override void ExecuteTask(IRunnable run)
     {
-        if (!Thread.CurrentThread.IsThreadPoolThread) Interlocked.Increment(ref DebugNotPool);
-        if (t_depth < MaxDepth && Thread.CurrentThread.IsThreadPoolThread)
+        if (t_depth < MaxDepth && Thread.CurrentThread.IsThreadPoolThread && InActor())
         {
-            Interlocked.Increment(ref DebugInline);
             t_depth++;
             try
             {
@@ -75,9 +71,11 @@ internal sealed class AmiInlineDispatcher : MessageDispatcher
             }
             return;
         }
-        Interlocked.Increment(ref DebugPool);
         _pool.Schedule(run);
     }
+
+    // The thread is running an actor's message (Akka.IO's connection actor, a connection actor...), not application code.
+    private static bool InActor() => ActorCell.GetCurrentSelfOrNoSender() is { } self && !self.IsNobody();
 
     protected override void Shutdown()
     {
