@@ -116,21 +116,8 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         {
             throw CliException.Usage($"{origins.OfMessage(e.Message)}: {e.Message.TrimEnd('.')}.");
         }
-        try
-        {
-            // The same reading and checks the manager does when it starts, on the same merged configuration.
-            var merged = hocon is null ? ConfigurationFactory.ParseString(optionsHocon) : hocon.WithFallback(ConfigurationFactory.ParseString(optionsHocon));
-            servers = AmiSettings.Create(merged).Servers;
-        }
-        catch (AmiConfigurationException e)
-        {
-            string where = hocon is not null && configFile is not null && hocon.HasPath(e.Key) ? configFile : "configuration";
-            throw CliException.Usage($"{where}: {e.Message["Invalid AMI configuration: ".Length..].TrimEnd('.')}.");
-        }
-        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidCastException or ArgumentException)
-        {
-            throw CliException.Usage($"{configFile ?? "configuration"}: {e.Message.Split('\n', 2)[0].TrimEnd('.', ' ')}.");
-        }
+        // The same reading and checks the manager does when it starts, on the same merged configuration.
+        servers = ReadMerged(hocon, configFile, optionsHocon, "", merged => AmiSettings.Create(merged).Servers);
 
         var cluster = ReadCluster(hocon, configFile, origins, optionsHocon);
         if (cluster is not null)
@@ -188,25 +175,31 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         string role = "ami";
         if (enabled is not null)
         {
-            try
-            {
-                var merged = (hocon ?? Config.Empty).WithFallback(ConfigurationFactory.ParseString(optionsHocon));
-                role = AmiClusterSettings.Create(merged).Role;
-            }
-            catch (AmiConfigurationException e)
-            {
-                string where = hocon is not null && file is not null && hocon.HasPath(e.Key) ? file : "configuration";
-                throw CliException.Usage($"{where}: {e.Message["Invalid AMI configuration: ".Length..].TrimEnd('.')}.");
-            }
-            catch (Exception e) when (e is ConfigurationException or FormatException or InvalidCastException or ArgumentException)
-            {
-                throw CliException.Usage($"{file ?? "configuration"}: ami.cluster: {e.Message.Split('\n', 2)[0].TrimEnd('.', ' ')}.");
-            }
+            role = ReadMerged(hocon, file, optionsHocon, "ami.cluster: ", merged => AmiClusterSettings.Create(merged).Role);
         }
         return ListenCluster.Create(Read, file ?? "configuration", role);
 
         static IReadOnlyList<string> SplitList(string text) =>
             text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    // Reads settings from the configuration file merged over the options (HOCON), turning any failure into the one-line usage
+    // error: the file when the offending key is in it, and never a stack trace.
+    private static T ReadMerged<T>(Config? hocon, string? file, string optionsHocon, string context, Func<Config, T> read)
+    {
+        try
+        {
+            return read((hocon ?? Config.Empty).WithFallback(ConfigurationFactory.ParseString(optionsHocon)));
+        }
+        catch (AmiConfigurationException e)
+        {
+            string where = hocon is not null && file is not null && hocon.HasPath(e.Key) ? file : "configuration";
+            throw CliException.Usage($"{where}: {e.Message["Invalid AMI configuration: ".Length..].TrimEnd('.')}.");
+        }
+        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidCastException or ArgumentException)
+        {
+            throw CliException.Usage($"{file ?? "configuration"}: {context}{e.Message.Split('\n', 2)[0].TrimEnd('.', ' ')}.");
+        }
     }
 
     /// <summary>

@@ -111,7 +111,7 @@ public sealed record AmiSettings
             StreamBufferSize = r.Int("ami.events.stream-buffer-size", 1),
             PublishToEventStream = r.Bool("ami.events.publish-to-event-stream"),
             DrainTimeout = r.Duration("ami.shutdown.drain-timeout"),
-            Dispatcher = r.Text("ami.dispatcher"),
+            Dispatcher = r.DispatcherId("ami.dispatcher"),
             Servers = ReadServers(root, r),
         };
         if (settings.MaxBackoff < settings.MinBackoff)
@@ -303,7 +303,7 @@ public sealed record AmiSettings
             };
         }
 
-        public string Text(string key)
+        public string DispatcherId(string key)
         {
             string? text = Raw(key);
             return string.IsNullOrWhiteSpace(text) ? throw new AmiConfigurationException(key, "must be a dispatcher id") : text;

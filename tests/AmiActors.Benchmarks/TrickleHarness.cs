@@ -175,8 +175,11 @@ public sealed class TrickleServeHarness : IHarness
 
     public async Task<int> RunAsync(string[] args)
     {
-        var template = FakeEventTemplates.FromCaptureFile(CapturedFixtures.Fixture("event-stream-2000.recv.txt"));
-        var frames = Frames(template);
+        // The captured events, each in wire form: one write each.
+        var frames = AmiStreamDecoder.Decode(File.ReadAllBytes(CapturedFixtures.Fixture("event-stream-2000.recv.txt")))
+            .Where(m => m.Kind == AmiMessageKind.Event)
+            .Select(m => (ReadOnlyMemory<byte>)m.ToWireBytes())
+            .ToList();
         await using var server = await FakeAsteriskServer.StartAsync(new FakeAsteriskOptions
         {
             Address = IPAddress.Loopback,
@@ -243,19 +246,6 @@ public sealed class TrickleServeHarness : IHarness
             sent += due;
         }
     }
-
-    private static List<ReadOnlyMemory<byte>> Frames(byte[] template)
-    {
-        var frames = new List<ReadOnlyMemory<byte>>();
-        int start = 0;
-        int at;
-        while ((at = template.AsSpan(start).IndexOf("\r\n\r\n"u8)) >= 0)
-        {
-            frames.Add(template.AsMemory(start, at + 4));
-            start += at + 4;
-        }
-        return frames;
-    }
 }
 
 /// <summary>One trickle client run (started by <c>trickle</c>): prints one <c>RESULT key=value ...</c> line.</summary>
@@ -307,26 +297,7 @@ public sealed class TrickleClientHarness : IHarness
         await Task.WhenAll(Enumerable.Range(0, n).Select(i => client.SendAsync("pbx" + i.ToString(CultureInfo.InvariantCulture), ping)));
         double pingAllMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
-        // Idle: the connections are up, nothing arrives (heartbeats and timers only).
-        await SetRateAsync(client, 0);
-        await Task.Delay(1_000);
-        var (idleCpu, idleWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(Math.Max(3, seconds / 2))));
-
-        // Busy: every event in its own write; warm up, then measure.
-        await SetRateAsync(client, rate);
-        await Task.Delay(2_000);
-        long events0 = Interlocked.Read(ref counter.Events);
-        long allocated0 = GC.GetTotalAllocatedBytes(false);
-        var (busyCpu, busyWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(seconds)));
-        long events = Interlocked.Read(ref counter.Events) - events0;
-        long allocated = GC.GetTotalAllocatedBytes(false) - allocated0;
-        await SetRateAsync(client, 0);
-
-        string result = string.Create(CultureInfo.InvariantCulture,
-            $"RESULT n={n} rate={rate} events={events} events_per_s={events / busyWall:0} cpu_us_per_event={busyCpu * 1e6 / Math.Max(1, events):0.00} "
-            + $"busy_core_pct={100 * busyCpu / busyWall:0.00} idle_core_pct={100 * idleCpu / idleWall:0.000} alloc_b_per_event={allocated / (double)Math.Max(1, events):0} "
-            + $"heap_kb_per_conn={(heap1 - heap0) / 1024.0 / n:0.00} rss_kb_per_conn={(rss1 - rss0) / 1024.0 / n:0.00} ping_all_ms={pingAllMs:0.0}");
-        Console.WriteLine(result);
+        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, r => SetRateAsync(client, r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs));
         await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
         return 0;
     }
@@ -353,27 +324,36 @@ public sealed class TrickleClientHarness : IHarness
         }
         long heap1 = Heap();
         long rss1 = Rss();
-        await RawRateAsync(sockets[0], 0);
-        await Task.Delay(1_000);
-        var (idleCpu, idleWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(Math.Max(3, seconds / 2))));
-        await RawRateAsync(sockets[0], rate);
-        await Task.Delay(2_000);
-        long events0 = Interlocked.Read(ref counter.Events);
-        long allocated0 = GC.GetTotalAllocatedBytes(false);
-        var (busyCpu, busyWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(seconds)));
-        long events = Interlocked.Read(ref counter.Events) - events0;
-        long allocated = GC.GetTotalAllocatedBytes(false) - allocated0;
-        await RawRateAsync(sockets[0], 0);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RESULT n={n} rate={rate} events={events} events_per_s={events / busyWall:0} cpu_us_per_event={busyCpu * 1e6 / Math.Max(1, events):0.00} "
-            + $"busy_core_pct={100 * busyCpu / busyWall:0.00} idle_core_pct={100 * idleCpu / idleWall:0.000} alloc_b_per_event={allocated / (double)Math.Max(1, events):0} "
-            + $"heap_kb_per_conn={(heap1 - heap0) / 1024.0 / n:0.00} rss_kb_per_conn={(rss1 - rss0) / 1024.0 / n:0.00} ping_all_ms=0"));
+        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, r => RawRateAsync(sockets[0], r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs: 0));
         stop.Cancel();
         foreach (var socket in sockets)
         {
             socket.Dispose();
         }
         return 0;
+    }
+
+    // The same sequence for every client: idle CPU with the connections up and nothing arriving (heartbeats and timers only),
+    // then every event in its own write at the rate, warmed up for 2 s, then measured; one RESULT line.
+    private static async Task<string> MeasureRunAsync(int n, int rate, int seconds, Func<int, Task> setRate, Func<long> delivered, long heapDelta, long rssDelta, double pingAllMs)
+    {
+        await setRate(0);
+        await Task.Delay(1_000);
+        var (idleCpu, idleWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(Math.Max(3, seconds / 2))));
+
+        await setRate(rate);
+        await Task.Delay(2_000);
+        long events0 = delivered();
+        long allocated0 = GC.GetTotalAllocatedBytes(false);
+        var (busyCpu, busyWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(seconds)));
+        long events = delivered() - events0;
+        long allocated = GC.GetTotalAllocatedBytes(false) - allocated0;
+        await setRate(0);
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"RESULT n={n} rate={rate} events={events} events_per_s={events / busyWall:0} cpu_us_per_event={busyCpu * 1e6 / Math.Max(1, events):0.00} "
+            + $"busy_core_pct={100 * busyCpu / busyWall:0.00} idle_core_pct={100 * idleCpu / idleWall:0.000} alloc_b_per_event={allocated / (double)Math.Max(1, events):0} "
+            + $"heap_kb_per_conn={heapDelta / 1024.0 / n:0.00} rss_kb_per_conn={rssDelta / 1024.0 / n:0.00} ping_all_ms={pingAllMs:0.0}");
     }
 
     private static Task RawRateAsync(System.Net.Sockets.Socket socket, int rate) =>

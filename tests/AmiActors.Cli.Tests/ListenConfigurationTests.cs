@@ -9,17 +9,8 @@ public class ListenConfigurationTests : IDisposable
 
     private async Task<string> FailsWithOneLineAsync(string name, string text)
     {
-        var path = Path.Combine(_dir, name);
-        await File.WriteAllTextAsync(path, text);
-        var run = await CliRun.RunAsync("listen", "--config", path);
-        Assert.Equal(ExitCodes.Usage, run.ExitCode);
-        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var line = Assert.Single(lines);
-        Assert.StartsWith($"ami: {path}", line);
-        Assert.DoesNotContain("   at ", run.Stderr + run.Stdout);
+        var line = await ListenFailure.OneLineAsync(_dir, name, text);
         Assert.DoesNotContain("Exception", line);
-        Assert.DoesNotContain("amp111", run.Stderr + run.Stdout);
-        Assert.Equal("", run.Stdout);
         return line;
     }
 
@@ -123,19 +114,7 @@ public class ListenClusterConfigurationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private async Task<string> FailsWithOneLineAsync(string name, string text)
-    {
-        var path = Path.Combine(_dir, name);
-        await File.WriteAllTextAsync(path, text);
-        var run = await CliRun.RunAsync("listen", "--config", path);
-        Assert.Equal(ExitCodes.Usage, run.ExitCode);
-        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"ami: {path}", line);
-        Assert.DoesNotContain("   at ", run.Stderr + run.Stdout);
-        Assert.DoesNotContain("amp111", run.Stderr + run.Stdout);
-        Assert.Equal("", run.Stdout);
-        return line;
-    }
+    private Task<string> FailsWithOneLineAsync(string name, string text) => ListenFailure.OneLineAsync(_dir, name, text);
 
     private static string Conf(string secret = "env:PATH", string cluster = "") => $$"""
         ami.servers { pbx1 { host = "127.0.0.1", port = 5038, username = "admin", secret = "{{secret}}" } }
@@ -288,5 +267,23 @@ public class ExitCodeTests
     {
         Assert.Equal("the server rejected the login of user 'admin': Authentication failed",
             ClientSession.OneShot("the server rejected the login of user 'admin': Authentication failed.; next attempt in 30000 ms"));
+    }
+}
+
+/// <summary>Runs <c>ami listen --config</c> on a file that must be refused: exit 2, one line on stderr naming the file, no stack trace, no secret.</summary>
+internal static class ListenFailure
+{
+    public static async Task<string> OneLineAsync(string dir, string name, string text)
+    {
+        var path = Path.Combine(dir, name);
+        await File.WriteAllTextAsync(path, text);
+        var run = await CliRun.RunAsync("listen", "--config", path);
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"ami: {path}", line);
+        Assert.DoesNotContain("   at ", run.Stderr + run.Stdout);
+        Assert.DoesNotContain("amp111", run.Stderr + run.Stdout);
+        Assert.Equal("", run.Stdout);
+        return line;
     }
 }
