@@ -24,7 +24,7 @@ namespace AmiActors.Benchmarks;
 /// <c>--node-peer DIR</c> for another copy of that folder).
 /// </para>
 /// <c>external events --url tcp://user:secret@127.0.0.1:15038 [--events N] [--rounds R] [--paths naive,raw,stream,actor,topic,eventstream,node] [--buffer N] [--node-peer DIR]</c>
-/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--rounds R] [--paths raw,ami,node] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...] [--node-peer DIR]</c>
+/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--inflight K] [--rounds R] [--paths raw,ami,node] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...] [--node-peer DIR]</c>
 /// </summary>
 public sealed class ExternalHarness : IHarness
 {
@@ -33,13 +33,13 @@ public sealed class ExternalHarness : IHarness
 
     public string Name => "external";
 
-    public string Description => "against a server in another process (--url): events per delivery path and sequential Pings, with the naive parser and raw socket references in the same run";
+    public string Description => "against a server in another process (--url): events per delivery path and Pings (sequential or --inflight K), with the naive parser and raw socket references, and optionally node asterisk-manager (path node), in the same run";
 
     public async Task<int> RunAsync(string[] args)
     {
         if (args.Length == 0 || args[0] is not ("events" or "pings"))
         {
-            Console.Error.WriteLine("usage: external events|pings --url tcp://user:secret@host:port [--events N | --pings N] [--rounds R] [--paths a,b,...] [--buffer N] [--config FILE] [--node-peer DIR]");
+            Console.Error.WriteLine("usage: external events|pings --url tcp://user:secret@host:port [--events N | --pings N] [--inflight K] [--rounds R] [--paths a,b,...] [--buffer N] [--config FILE] [--node-peer DIR]");
             return 64;
         }
         var url = Target.Parse(Option(args, "--url") ?? Environment.GetEnvironmentVariable("AMI_URL")
@@ -69,7 +69,7 @@ public sealed class ExternalHarness : IHarness
         {
             return events
                 ? await EventsAsync(url, Int(args, "--events", 1_000_000), rounds, paths, Int(args, "--buffer", 65_536), extra, node)
-                : await PingsAsync(url, Int(args, "--pings", 20_000), rounds, paths, extra, Variants(args), node);
+                : await PingsAsync(url, Int(args, "--pings", 20_000), Math.Max(1, Int(args, "--inflight", 1)), rounds, paths, extra, Variants(args), node);
         }
         catch (NodePeerException e)
         {
@@ -337,8 +337,9 @@ public sealed class ExternalHarness : IHarness
     // ---- pings ----
 
     // Every ami variant (--variant NAME=HOCON-FILE, repeatable; "ami" is the defaults) runs in its own actor system in this
-    // process, so the levers are measured in the same interleaved rounds as the raw client.
-    private static async Task<int> PingsAsync(Target url, int count, int rounds, string[] paths, Config extra, IReadOnlyList<(string Name, Config Config)> variants, NodePeer? node)
+    // process, so the levers are measured in the same interleaved rounds as the raw client. --inflight K keeps K Pings awaiting
+    // their replies on every path (1, the default: sequential).
+    private static async Task<int> PingsAsync(Target url, int count, int inflight, int rounds, string[] paths, Config extra, IReadOnlyList<(string Name, Config Config)> variants, NodePeer? node)
     {
         if (paths.FirstOrDefault(p => p is not ("raw" or "ami" or "node")) is { } unknown)
         {
@@ -351,7 +352,8 @@ public sealed class ExternalHarness : IHarness
             all.Add(("ami", Config.Empty));
         }
         all.AddRange(variants.Select(v => (v.Name, (Config?)v.Config)));
-        Console.WriteLine($"pings: {count:N0} sequential Pings per round; {string.Join(", ", all.Select(a => a.Name))}");
+        string what = inflight == 1 ? "sequential Pings" : $"Pings, {inflight} in flight,";
+        Console.WriteLine($"pings: {count:N0} {what} per round; {string.Join(", ", all.Select(a => a.Name))}");
         var results = all.ToDictionary(p => p.Name, _ => new List<double>());
         var clients = new Dictionary<string, (ActorSystem System, AmiClient Client)>();
         foreach (var (name, config) in all.Where(a => a.Config is not null))
@@ -362,7 +364,7 @@ public sealed class ExternalHarness : IHarness
             var system = ActorSystem.Create("external-" + clients.Count, effective);
             var client = AmiClient.Start(system);
             await client.AddServerAsync(new AmiServerDefinition("x", url.Host, url.Port, url.Username, url.Secret));
-            await SendPingsAsync(client, 200, TimeSpan.FromSeconds(30)); // waits out the login
+            await SendPingsAsync(client, 200, 1, TimeSpan.FromSeconds(30)); // waits out the login
             clients[name] = (system, client);
         }
         for (int round = 0; round <= rounds; round++)
@@ -371,11 +373,11 @@ public sealed class ExternalHarness : IHarness
             {
                 double rate = name switch
                 {
-                    "raw" => await Task.Run(() => SocketPings(url, count)),
+                    "raw" => await Task.Run(() => inflight == 1 ? SocketPings(url, count) : SocketPingsPipelined(url, count, inflight)),
                     // A new node process every round: its first 200 Pings (untimed) wait out the login and warm its JIT, as
                     // the 200 Pings before the rounds do for the ami clients.
-                    "node" => (await node!.PingsAsync(url.Host, url.Port, url.Username, url.Secret, count, warmup: 200)).Rate,
-                    _ => await SendPingsAsync(clients[name].Client, count, null),
+                    "node" => (await node!.PingsAsync(url.Host, url.Port, url.Username, url.Secret, count, inflight, warmup: 200)).Rate,
+                    _ => await SendPingsAsync(clients[name].Client, count, inflight, null),
                 };
                 if (round == 0)
                 {
@@ -387,7 +389,7 @@ public sealed class ExternalHarness : IHarness
             }
         }
         Console.WriteLine();
-        Console.WriteLine("| path | sequential Pings/s (median) | min-max | x raw socket client (median of per-round ratios) |");
+        Console.WriteLine($"| path | {(inflight == 1 ? "sequential Pings/s" : $"Pings/s, {inflight} in flight")} (median) | min-max | x raw socket client (median of per-round ratios) |");
         Console.WriteLine("|---|---:|---:|---:|");
         foreach (var (name, _) in all)
         {
@@ -410,7 +412,7 @@ public sealed class ExternalHarness : IHarness
         return 0;
     }
 
-    private static async Task<double> SendPingsAsync(AmiClient client, int count, TimeSpan? firstTimeout)
+    private static async Task<double> SendPingsAsync(AmiClient client, int count, int inflight, TimeSpan? firstTimeout)
     {
         var ping = new AmiAction("Ping");
         var deadline = Stopwatch.GetTimestamp() + (long)((firstTimeout ?? TimeSpan.Zero).TotalSeconds * Stopwatch.Frequency);
@@ -427,10 +429,23 @@ public sealed class ExternalHarness : IHarness
             }
         }
         var sw = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
+        if (inflight == 1)
         {
-            await client.SendAsync("x", ping);
+            for (int i = 0; i < count; i++)
+            {
+                await client.SendAsync("x", ping);
+            }
+            return count / sw.Elapsed.TotalSeconds;
         }
+        int next = 0;
+        async Task Worker()
+        {
+            while (Interlocked.Increment(ref next) <= count)
+            {
+                await client.SendAsync("x", ping);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(inflight, count)).Select(_ => Task.Run(Worker)));
         return count / sw.Elapsed.TotalSeconds;
     }
 
@@ -448,6 +463,60 @@ public sealed class ExternalHarness : IHarness
             string id = i.ToString(CultureInfo.InvariantCulture);
             Send(socket, "Action: Ping\r\nActionID: " + id + "\r\n\r\n");
             ReadReply(socket, buffer, Encoding.ASCII.GetBytes("ActionID: " + id + "\r\n"));
+        }
+        double rate = count / sw.Elapsed.TotalSeconds;
+        Send(socket, "Action: Logoff\r\nActionID: bye\r\n\r\n");
+        return rate;
+    }
+
+    // The raw C# client with K Pings awaiting replies: K Pings first, then for every reply read one more, the Pings a read
+    // frees written together. Every message that starts with "Response:" is a Ping's reply (the server answers nothing else).
+    private static double SocketPingsPipelined(Target url, int count, int inflight)
+    {
+        using var socket = Connect(url);
+        socket.NoDelay = true;
+        var buffer = new byte[64 * 1024];
+        Send(socket, $"Action: Login\r\nActionID: login\r\nUsername: {url.Username}\r\nSecret: {url.Secret}\r\n\r\n");
+        ReadReply(socket, buffer, "ActionID: login\r\n"u8);
+        var sw = Stopwatch.StartNew();
+        var pending = new StringBuilder();
+        int sent = 0;
+        int answered = 0;
+        for (; sent < Math.Min(inflight, count); sent++)
+        {
+            pending.Append("Action: Ping\r\nActionID: ").Append(sent).Append("\r\n\r\n");
+        }
+        Send(socket, pending.ToString());
+        int carried = 0;
+        while (answered < count)
+        {
+            int n = socket.Receive(buffer, carried, buffer.Length - carried, SocketFlags.None);
+            if (n == 0)
+            {
+                throw new IOException("the server closed the connection");
+            }
+            var span = buffer.AsSpan(0, carried + n);
+            int at;
+            int messageStart = 0;
+            pending.Clear();
+            while ((at = span[messageStart..].IndexOf("\r\n\r\n"u8)) >= 0)
+            {
+                if (span[messageStart..].StartsWith("Response:"u8))
+                {
+                    answered++;
+                    if (sent < count)
+                    {
+                        pending.Append("Action: Ping\r\nActionID: ").Append(sent++).Append("\r\n\r\n");
+                    }
+                }
+                messageStart += at + 4;
+            }
+            if (pending.Length > 0)
+            {
+                Send(socket, pending.ToString());
+            }
+            carried = span.Length - messageStart;
+            span[messageStart..].CopyTo(buffer);
         }
         double rate = count / sw.Elapsed.TotalSeconds;
         Send(socket, "Action: Logoff\r\nActionID: bye\r\n\r\n");

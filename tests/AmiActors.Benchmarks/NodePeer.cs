@@ -80,9 +80,10 @@ internal sealed class NodePeer
     public Task<Result> EventsAsync(string host, int port, string username, string secret, int count) =>
         RunBenchAsync("events", host, port, username, secret, count, []);
 
-    /// <summary><paramref name="count"/> Pings, one outstanding at a time, after <paramref name="warmup"/> untimed ones, in a fresh node process.</summary>
-    public Task<Result> PingsAsync(string host, int port, string username, string secret, int count, int warmup) =>
-        RunBenchAsync("pings", host, port, username, secret, count, ["--warmup", warmup.ToString(CultureInfo.InvariantCulture)]);
+    /// <summary><paramref name="count"/> Pings, <paramref name="inflight"/> awaiting replies at a time, after <paramref name="warmup"/> untimed ones, in a fresh node process.</summary>
+    public Task<Result> PingsAsync(string host, int port, string username, string secret, int count, int inflight, int warmup) =>
+        RunBenchAsync("pings", host, port, username, secret, count,
+            ["--inflight", inflight.ToString(CultureInfo.InvariantCulture), "--warmup", warmup.ToString(CultureInfo.InvariantCulture)]);
 
     private async Task<Result> RunBenchAsync(string mode, string host, int port, string username, string secret, int count, string[] extra)
     {
