@@ -18,8 +18,13 @@ namespace AmiActors.Benchmarks;
 /// Events: the server must flood every logged-in connection with N events followed by <c>Event: FloodComplete</c> (amiflood.py
 /// <c>--events N</c>, or this project's <c>serve --events N</c>). Pings: any AMI server answering Ping.
 /// </para>
-/// <c>external events --url tcp://user:secret@127.0.0.1:15038 [--events N] [--rounds R] [--paths naive,raw,stream,actor,topic,eventstream] [--buffer N]</c>
-/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--rounds R] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...]</c>
+/// <para>
+/// The optional path <c>node</c> is the best existing client, node's asterisk-manager 0.2.0, in a node process of its own per
+/// round (<see cref="NodePeer"/>; <c>npm ci --prefix tests/AmiActors.Benchmarks/peers/node-asterisk-manager</c> first, or
+/// <c>--node-peer DIR</c> for another copy of that folder).
+/// </para>
+/// <c>external events --url tcp://user:secret@127.0.0.1:15038 [--events N] [--rounds R] [--paths naive,raw,stream,actor,topic,eventstream,node] [--buffer N] [--node-peer DIR]</c>
+/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--inflight K] [--rounds R] [--paths raw,ami,node] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...] [--node-peer DIR]</c>
 /// </summary>
 public sealed class ExternalHarness : IHarness
 {
@@ -28,13 +33,13 @@ public sealed class ExternalHarness : IHarness
 
     public string Name => "external";
 
-    public string Description => "against a server in another process (--url): events per delivery path and sequential Pings, with the naive parser and raw socket references in the same run";
+    public string Description => "against a server in another process (--url): events per delivery path and Pings (sequential or --inflight K), with the naive parser and raw socket references, and optionally node asterisk-manager (path node), in the same run";
 
     public async Task<int> RunAsync(string[] args)
     {
         if (args.Length == 0 || args[0] is not ("events" or "pings"))
         {
-            Console.Error.WriteLine("usage: external events|pings --url tcp://user:secret@host:port [--events N | --pings N] [--rounds R] [--paths a,b,...] [--buffer N] [--config FILE]");
+            Console.Error.WriteLine("usage: external events|pings --url tcp://user:secret@host:port [--events N | --pings N] [--inflight K] [--rounds R] [--paths a,b,...] [--buffer N] [--config FILE] [--node-peer DIR]");
             return 64;
         }
         var url = Target.Parse(Option(args, "--url") ?? Environment.GetEnvironmentVariable("AMI_URL")
@@ -42,21 +47,48 @@ public sealed class ExternalHarness : IHarness
         int rounds = Math.Max(1, Int(args, "--rounds", 3));
         string? configFile = Option(args, "--config");
         var extra = configFile is null ? Config.Empty : ConfigurationFactory.ParseString(File.ReadAllText(configFile));
+        bool events = args[0] == "events";
+        var paths = (Option(args, "--paths") ?? (events ? "naive,raw,stream,actor,topic,eventstream" : "raw,ami")).Split(',');
+        NodePeer? node = null;
+        if (paths.Contains("node"))
+        {
+            (node, string? error) = await NodePeer.LocateAsync(Option(args, "--node-peer"));
+            if (node is null)
+            {
+                Console.Error.WriteLine($"external: path 'node': {error}");
+                return 69;
+            }
+        }
         Console.WriteLine($"external harness: {args[0]} against {url}; {rounds} interleaved rounds after one warm-up round; server GC {System.Runtime.GCSettings.IsServerGC}, "
             + $"{Environment.ProcessorCount} cores; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}{(configFile is null ? "" : "; config " + configFile)}");
-        return args[0] == "events"
-            ? await EventsAsync(url, Int(args, "--events", 1_000_000), rounds, (Option(args, "--paths") ?? "naive,raw,stream,actor,topic,eventstream").Split(','), Int(args, "--buffer", 65_536), extra)
-            : await PingsAsync(url, Int(args, "--pings", 20_000), rounds, (Option(args, "--paths") ?? "raw,ami").Split(','), extra, Variants(args));
+        if (node is not null)
+        {
+            Console.WriteLine($"external harness: path node = asterisk-manager {NodePeer.PinnedVersion} on node {node.NodeVersion}, a new node process per round, from {node.Directory}");
+        }
+        try
+        {
+            return events
+                ? await EventsAsync(url, Int(args, "--events", 1_000_000), rounds, paths, Int(args, "--buffer", 65_536), extra, node)
+                : await PingsAsync(url, Int(args, "--pings", 20_000), Math.Max(1, Int(args, "--inflight", 1)), rounds, paths, extra, Variants(args), node);
+        }
+        catch (NodePeerException e)
+        {
+            Console.Error.WriteLine($"external: path 'node': {e.Message}");
+            return 1;
+        }
     }
 
     // ---- events ----
 
-    private sealed record EventRun(long Events, double Seconds, long AllocatedBytes, long Dropped)
+    // AllocatedBytes is this process's (null for a path in another process); PeakRssKb is the other process's peak RSS.
+    private sealed record EventRun(long Events, double Seconds, long? AllocatedBytes, long Dropped, long? PeakRssKb = null)
     {
         public double Rate => Events / Seconds;
+
+        public string PerEvent => AllocatedBytes is { } bytes ? (bytes / (double)Math.Max(1, Events)).ToString("N0", CultureInfo.CurrentCulture) : "-";
     }
 
-    private static async Task<int> EventsAsync(Target url, int count, int rounds, string[] paths, int buffer, Config extra)
+    private static async Task<int> EventsAsync(Target url, int count, int rounds, string[] paths, int buffer, Config extra, NodePeer? node)
     {
         Console.WriteLine($"events: {count:N0} per round; paths {string.Join(", ", paths)}; stream buffer {buffer:N0} events; subscriber mailbox limit from ami.events.subscriber-buffer-size");
         var results = paths.ToDictionary(p => p, _ => new List<EventRun>());
@@ -64,27 +96,33 @@ public sealed class ExternalHarness : IHarness
         {
             foreach (var path in paths)
             {
-                var run = await EventRoundAsync(path, url, count, buffer, extra);
+                var run = await EventRoundAsync(path, url, count, buffer, extra, node);
                 if (round == 0)
                 {
                     Console.WriteLine($"events: warm-up {path,-12} {run.Rate,12:N0}/s");
                     continue;
                 }
                 results[path].Add(run);
-                Console.WriteLine($"events: round {round} {path,-12} {run.Events,9:N0} events in {run.Seconds,6:0.000} s = {run.Rate,12:N0}/s, {run.AllocatedBytes / (double)Math.Max(1, run.Events),7:N0} B allocated per event{(run.Dropped > 0 ? $", {run.Dropped:N0} dropped" : "")}");
+                string cost = run.PeakRssKb is { } rss ? $"peak RSS {rss / 1024.0,5:N0} MB (its own process)" : $"{run.PerEvent,7} B allocated per event";
+                Console.WriteLine($"events: round {round} {path,-12} {run.Events,9:N0} events in {run.Seconds,6:0.000} s = {run.Rate,12:N0}/s, {cost}{(run.Dropped > 0 ? $", {run.Dropped:N0} dropped" : "")}");
             }
         }
+        bool separate = paths.Contains("node");
         Console.WriteLine();
-        Console.WriteLine("| path | events/s (median) | min-max | x naive parser (median of per-round ratios) | B allocated/event | dropped |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| path | events/s (median) | min-max | x naive parser (median of per-round ratios) | B allocated/event | dropped |{(separate ? " peak RSS of its own process (median) |" : "")}");
+        Console.WriteLine($"|---|---:|---:|---:|---:|---:|{(separate ? "---:|" : "")}");
         foreach (var path in paths)
         {
             var runs = results[path];
             string ratio = results.TryGetValue("naive", out var naive)
                 ? Median(runs.Select((r, i) => r.Rate / naive[i].Rate).ToList()).ToString("0.00x", CultureInfo.InvariantCulture)
                 : "-";
+            string perEvent = runs.All(r => r.AllocatedBytes is not null)
+                ? Median(runs.Select(r => r.AllocatedBytes!.Value / (double)Math.Max(1, r.Events)).ToList()).ToString("N0", CultureInfo.CurrentCulture)
+                : "-";
+            string rss = runs.All(r => r.PeakRssKb is not null) ? $"{Median(runs.Select(r => r.PeakRssKb!.Value / 1024.0).ToList()):N0} MB" : "-";
             Console.WriteLine($"| {Label(path)} | {Median(runs.Select(r => r.Rate).ToList()):N0} | {runs.Min(r => r.Rate):N0}-{runs.Max(r => r.Rate):N0} | {ratio} | "
-                + $"{Median(runs.Select(r => r.AllocatedBytes / (double)Math.Max(1, r.Events)).ToList()):N0} | {runs.Sum(r => r.Dropped):N0} |");
+                + $"{perEvent} | {runs.Sum(r => r.Dropped):N0} |{(separate ? $" {rss} |" : "")}");
         }
         return 0;
     }
@@ -97,16 +135,32 @@ public sealed class ExternalHarness : IHarness
         "actor" => "ami actor subscriber (all events)",
         "topic" => "ami topic subscriber (by event name)",
         "eventstream" => "ami EventStream subscriber",
+        "node" => NodeLabel,
         _ => path,
     };
 
-    private static Task<EventRun> EventRoundAsync(string path, Target url, int count, int buffer, Config extra) => path switch
+    private const string NodeLabel = $"node asterisk-manager {NodePeer.PinnedVersion} (best existing client, own process)";
+
+    private static Task<EventRun> EventRoundAsync(string path, Target url, int count, int buffer, Config extra, NodePeer? node) => path switch
     {
         "naive" => Task.Run(() => SocketEvents(url, count, naive: true)),
         "raw" => Task.Run(() => SocketEvents(url, count, naive: false)),
         "stream" or "actor" or "topic" or "eventstream" => AmiEventsAsync(path, url, count, buffer, extra),
-        _ => throw new ArgumentException($"unknown path '{path}' (naive, raw, stream, actor, topic, eventstream)"),
+        "node" => NodeEventsAsync(node!, url, count),
+        _ => throw new ArgumentException($"unknown path '{path}' (naive, raw, stream, actor, topic, eventstream, node)"),
     };
+
+    // asterisk-manager's 'managerevent' for every event until FloodComplete, timed in its process from the first event.
+    private static async Task<EventRun> NodeEventsAsync(NodePeer node, Target url, int count)
+    {
+        var result = await node.EventsAsync(url.Host, url.Port, url.Username, url.Secret, count);
+        if (!result.Matched)
+        {
+            Console.WriteLine($"events: node: counted {result.Count:N0} events, expected {count:N0} (FloodComplete announced {result.Announced?.ToString("N0", CultureInfo.CurrentCulture) ?? "no count"})");
+        }
+        // asterisk-manager counts no drops of its own: what it did not deliver of the N events shows as dropped.
+        return new EventRun(result.Count, result.Seconds, null, Math.Max(0, count - result.Count), result.PeakRssKb);
+    }
 
     // A bare socket: log in, then read until FloodComplete, message by message (split at "\r\n\r\n" in a 4 MiB buffer). The raw
     // counter looks at the first bytes only; the naive parser turns every message into a string, splits its lines and keeps
@@ -284,9 +338,14 @@ public sealed class ExternalHarness : IHarness
     // ---- pings ----
 
     // Every ami variant (--variant NAME=HOCON-FILE, repeatable; "ami" is the defaults) runs in its own actor system in this
-    // process, so the levers are measured in the same interleaved rounds as the raw client.
-    private static async Task<int> PingsAsync(Target url, int count, int rounds, string[] paths, Config extra, IReadOnlyList<(string Name, Config Config)> variants)
+    // process, so the levers are measured in the same interleaved rounds as the raw client. --inflight K keeps K Pings awaiting
+    // their replies on every path (1, the default: sequential).
+    private static async Task<int> PingsAsync(Target url, int count, int inflight, int rounds, string[] paths, Config extra, IReadOnlyList<(string Name, Config Config)> variants, NodePeer? node)
     {
+        if (paths.FirstOrDefault(p => p is not ("raw" or "ami" or "node")) is { } unknown)
+        {
+            throw new ArgumentException($"unknown path '{unknown}' (raw, ami, node)");
+        }
         var all = new List<(string Name, Config? Config)>();
         all.AddRange(paths.Where(p => p != "ami").Select(p => (p, (Config?)null)));
         if (paths.Contains("ami"))
@@ -294,7 +353,8 @@ public sealed class ExternalHarness : IHarness
             all.Add(("ami", Config.Empty));
         }
         all.AddRange(variants.Select(v => (v.Name, (Config?)v.Config)));
-        Console.WriteLine($"pings: {count:N0} sequential Pings per round; {string.Join(", ", all.Select(a => a.Name))}");
+        string what = inflight == 1 ? "sequential Pings" : $"Pings, {inflight} in flight,";
+        Console.WriteLine($"pings: {count:N0} {what} per round; {string.Join(", ", all.Select(a => a.Name))}");
         var results = all.ToDictionary(p => p.Name, _ => new List<double>());
         var clients = new Dictionary<string, (ActorSystem System, AmiClient Client)>();
         foreach (var (name, config) in all.Where(a => a.Config is not null))
@@ -305,14 +365,21 @@ public sealed class ExternalHarness : IHarness
             var system = ActorSystem.Create("external-" + clients.Count, effective);
             var client = AmiClient.Start(system);
             await client.AddServerAsync(new AmiServerDefinition("x", url.Host, url.Port, url.Username, url.Secret));
-            await SendPingsAsync(client, 200, TimeSpan.FromSeconds(30)); // waits out the login
+            await SendPingsAsync(client, 200, 1, TimeSpan.FromSeconds(30)); // waits out the login
             clients[name] = (system, client);
         }
         for (int round = 0; round <= rounds; round++)
         {
             foreach (var (name, _) in all)
             {
-                double rate = name == "raw" ? await Task.Run(() => SocketPings(url, count)) : await SendPingsAsync(clients[name].Client, count, null);
+                double rate = name switch
+                {
+                    "raw" => await Task.Run(() => inflight == 1 ? SocketPings(url, count) : SocketPingsPipelined(url, count, inflight)),
+                    // A new node process every round: its first 200 Pings (untimed) wait out the login and warm its JIT, as
+                    // the 200 Pings before the rounds do for the ami clients.
+                    "node" => (await node!.PingsAsync(url.Host, url.Port, url.Username, url.Secret, count, inflight, warmup: 200)).Rate,
+                    _ => await SendPingsAsync(clients[name].Client, count, inflight, null),
+                };
                 if (round == 0)
                 {
                     Console.WriteLine($"pings: warm-up {name,-12} {rate,10:N0}/s");
@@ -323,7 +390,7 @@ public sealed class ExternalHarness : IHarness
             }
         }
         Console.WriteLine();
-        Console.WriteLine("| path | sequential Pings/s (median) | min-max | x raw socket client (median of per-round ratios) |");
+        Console.WriteLine($"| path | {(inflight == 1 ? "sequential Pings/s" : $"Pings/s, {inflight} in flight")} (median) | min-max | x raw socket client (median of per-round ratios) |");
         Console.WriteLine("|---|---:|---:|---:|");
         foreach (var (name, _) in all)
         {
@@ -333,6 +400,7 @@ public sealed class ExternalHarness : IHarness
             {
                 "raw" => "raw C# socket client (reference)",
                 "ami" => "ami `SendAsync`, defaults",
+                "node" => NodeLabel,
                 _ => $"ami `SendAsync`, {name}",
             };
             Console.WriteLine($"| {label} | {Median(runs):N0} | {runs.Min():N0}-{runs.Max():N0} | {ratio} |");
@@ -345,7 +413,7 @@ public sealed class ExternalHarness : IHarness
         return 0;
     }
 
-    private static async Task<double> SendPingsAsync(AmiClient client, int count, TimeSpan? firstTimeout)
+    private static async Task<double> SendPingsAsync(AmiClient client, int count, int inflight, TimeSpan? firstTimeout)
     {
         var ping = new AmiAction("Ping");
         var deadline = Stopwatch.GetTimestamp() + (long)((firstTimeout ?? TimeSpan.Zero).TotalSeconds * Stopwatch.Frequency);
@@ -362,10 +430,23 @@ public sealed class ExternalHarness : IHarness
             }
         }
         var sw = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
+        if (inflight == 1)
         {
-            await client.SendAsync("x", ping);
+            for (int i = 0; i < count; i++)
+            {
+                await client.SendAsync("x", ping);
+            }
+            return count / sw.Elapsed.TotalSeconds;
         }
+        int next = 0;
+        async Task Worker()
+        {
+            while (Interlocked.Increment(ref next) <= count)
+            {
+                await client.SendAsync("x", ping);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(inflight, count)).Select(_ => Task.Run(Worker)));
         return count / sw.Elapsed.TotalSeconds;
     }
 
@@ -383,6 +464,60 @@ public sealed class ExternalHarness : IHarness
             string id = i.ToString(CultureInfo.InvariantCulture);
             Send(socket, "Action: Ping\r\nActionID: " + id + "\r\n\r\n");
             ReadReply(socket, buffer, Encoding.ASCII.GetBytes("ActionID: " + id + "\r\n"));
+        }
+        double rate = count / sw.Elapsed.TotalSeconds;
+        Send(socket, "Action: Logoff\r\nActionID: bye\r\n\r\n");
+        return rate;
+    }
+
+    // The raw C# client with K Pings awaiting replies: K Pings first, then for every reply read one more, the Pings a read
+    // frees written together. Every message that starts with "Response:" is a Ping's reply (the server answers nothing else).
+    private static double SocketPingsPipelined(Target url, int count, int inflight)
+    {
+        using var socket = Connect(url);
+        socket.NoDelay = true;
+        var buffer = new byte[64 * 1024];
+        Send(socket, $"Action: Login\r\nActionID: login\r\nUsername: {url.Username}\r\nSecret: {url.Secret}\r\n\r\n");
+        ReadReply(socket, buffer, "ActionID: login\r\n"u8);
+        var sw = Stopwatch.StartNew();
+        var pending = new StringBuilder();
+        int sent = 0;
+        int answered = 0;
+        for (; sent < Math.Min(inflight, count); sent++)
+        {
+            pending.Append("Action: Ping\r\nActionID: ").Append(sent).Append("\r\n\r\n");
+        }
+        Send(socket, pending.ToString());
+        int carried = 0;
+        while (answered < count)
+        {
+            int n = socket.Receive(buffer, carried, buffer.Length - carried, SocketFlags.None);
+            if (n == 0)
+            {
+                throw new IOException("the server closed the connection");
+            }
+            var span = buffer.AsSpan(0, carried + n);
+            int at;
+            int messageStart = 0;
+            pending.Clear();
+            while ((at = span[messageStart..].IndexOf("\r\n\r\n"u8)) >= 0)
+            {
+                if (span[messageStart..].StartsWith("Response:"u8))
+                {
+                    answered++;
+                    if (sent < count)
+                    {
+                        pending.Append("Action: Ping\r\nActionID: ").Append(sent++).Append("\r\n\r\n");
+                    }
+                }
+                messageStart += at + 4;
+            }
+            if (pending.Length > 0)
+            {
+                Send(socket, pending.ToString());
+            }
+            carried = span.Length - messageStart;
+            span[messageStart..].CopyTo(buffer);
         }
         double rate = count / sw.Elapsed.TotalSeconds;
         Send(socket, "Action: Logoff\r\nActionID: bye\r\n\r\n");
