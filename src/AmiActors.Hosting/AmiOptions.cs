@@ -33,6 +33,9 @@ public sealed class AmiOptions
     /// <summary><c>ami.connection.max-frame-size</c>, in bytes.</summary>
     public int? MaxFrameSize { get; set; }
 
+    /// <summary><c>ami.connection.read-buffer-size</c>: bytes Akka.IO reads from the socket at once, per connection (512 to 1048576).</summary>
+    public int? ReadBufferSize { get; set; }
+
     /// <summary><c>ami.connection.max-outbound-queue-bytes</c>.</summary>
     public int? MaxOutboundQueueBytes { get; set; }
 
@@ -121,6 +124,10 @@ public sealed class AmiOptions
             }
         }
         Positive(MaxFrameSize, nameof(MaxFrameSize));
+        if (ReadBufferSize is < AmiSettings.MinReadBufferSize or > AmiSettings.MaxReadBufferSize)
+        {
+            throw new ArgumentException($"Ami:{nameof(ReadBufferSize)} must be between {AmiSettings.MinReadBufferSize} and {AmiSettings.MaxReadBufferSize} bytes.");
+        }
         Positive(MaxOutboundQueueBytes, nameof(MaxOutboundQueueBytes));
         Positive(MaxInFlight, nameof(MaxInFlight));
         Positive(DisconnectedBufferSize, nameof(DisconnectedBufferSize));
@@ -173,6 +180,7 @@ public sealed class AmiOptions
         }
         connection.Duration("heartbeat-timeout", HeartbeatTimeout);
         connection.Number("max-frame-size", MaxFrameSize);
+        connection.Number("read-buffer-size", ReadBufferSize);
         connection.Number("max-outbound-queue-bytes", MaxOutboundQueueBytes);
         connection.Duration("logoff-timeout", LogoffTimeout);
         connection.AppendTo(sb);
