@@ -34,6 +34,8 @@ internal static class ListenCommand
         var options = setup.Options;
         var hocon = setup.Hocon;
         // Everything is read and checked above: the host adds no configuration files of its own (and no file watchers).
+        // Before anything opens a socket: .NET reads the switch once, at its first asynchronous socket operation.
+        bool? socketThread = setup.SocketThread ? AmiActors.Actors.SocketThreadDispatcherConfigurator.EnableInlineSocketCompletions() : null;
         var settings = new HostApplicationBuilderSettings { Args = [], ContentRootPath = Directory.GetCurrentDirectory(), DisableDefaults = true };
         var builder = Host.CreateApplicationBuilder(settings);
 
@@ -85,6 +87,10 @@ internal static class ListenCommand
             }
             // Akka's scheduler wakes every tick (10 ms by default) even with nothing to do; AMI timers are seconds long.
             akka.AddHocon(IdleConfig, HoconAddMode.Append);
+            if (socketThread == true)
+            {
+                akka.AddHocon(AmiActors.Actors.SocketThreadDispatcherConfigurator.DefaultDispatcherConfig, HoconAddMode.Append);
+            }
             if (hocon is not null)
             {
                 akka.AddHocon(hocon, HoconAddMode.Prepend);
@@ -97,7 +103,7 @@ internal static class ListenCommand
         }
         // Registered after Akka so that it stops first, while the stream can still complete.
         builder.Services.AddHostedService(sp => new EventLogService(sp.GetRequiredService<IAmiClient>(), sp.GetRequiredService<ActorSystem>(), setup.Servers,
-            setup.Cluster, sp.GetRequiredService<ILogger<EventLogService>>()));
+            setup.Cluster, socketThread, sp.GetRequiredService<ILogger<EventLogService>>()));
         using var host = builder.Build();
         await host.RunAsync(ct).ConfigureAwait(false);
         return ExitCodes.Success;
@@ -131,10 +137,19 @@ internal static class ListenCommand
     /// already defined cluster-wide is kept as it is.
     /// </summary>
     private sealed class EventLogService(IAmiClient client, ActorSystem system, IReadOnlyList<AmiServerDefinition> servers, ListenCluster? cluster,
-        ILogger<EventLogService> logger) : BackgroundService
+        bool? socketThread, ILogger<EventLogService> logger) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
+            if (socketThread == true)
+            {
+                logger.LogInformation("Socket thread: reads run on .NET's socket thread (ami.listen.socket-thread = on)");
+            }
+            else if (socketThread == false)
+            {
+                logger.LogWarning("Socket thread: ami.listen.socket-thread is on, but .NET hands socket completions to the thread pool "
+                    + "(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS is set to something other than 1): reads stay on the thread pool");
+            }
             var materializer = Akka.Streams.ActorMaterializer.Create(system);
             var ((subscribed, killSwitch), done) = client.Events(bufferSize: 65_536)
                 .ViaMaterialized(Akka.Streams.KillSwitches.Single<AmiEventReceived>(), Akka.Streams.Dsl.Keep.Both)

@@ -28,7 +28,7 @@ internal enum LogFormat
 /// variable), the key, and what is wrong; a syntax error also names the line. Secrets never appear in it.
 /// </summary>
 internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IReadOnlyList<string> ServerIds, IReadOnlyList<AmiServerDefinition> Servers, HttpListenAddress? Http, LogFormat LogFormat,
-    ListenCluster? Cluster = null)
+    ListenCluster? Cluster = null, bool SocketThread = false)
 {
     /// <summary>The HOCON keys and JSON section of the worker's own settings.</summary>
     internal const string HoconSection = "ami.listen";
@@ -40,7 +40,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         "event-mask", "connect-timeout", "login-timeout", "action-timeout",
     };
 
-    private static readonly HashSet<string> ListenKeys = new(StringComparer.Ordinal) { "http", "log-format", "cluster" };
+    private static readonly HashSet<string> ListenKeys = new(StringComparer.Ordinal) { "http", "log-format", "cluster", "socket-thread" };
 
     /// <summary>
     /// Reads appsettings.json of the working directory and the environment (as the Generic Host does), then
@@ -127,6 +127,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
 
         var http = ReadHttp(httpOption, hocon, configFile, origins);
         var format = ReadLogFormat(logFormatOption, hocon, configFile, origins);
+        bool socketThread = ReadSocketThread(hocon, configFile, origins);
         var running = onlyServers.Count > 0 ? onlyServers.Distinct(StringComparer.Ordinal).ToList() : configured.Order(StringComparer.Ordinal).ToList();
         // The manager starts with no server: the worker's event log subscribes first, then adds them, so the events that
         // arrive with a login response are logged too.
@@ -135,7 +136,7 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
         {
             KeepServers(hocon, []);
         }
-        return new ListenConfiguration(options, hocon, running, servers, http, format, cluster);
+        return new ListenConfiguration(options, hocon, running, servers, http, format, cluster, socketThread);
     }
 
     /// <summary>
@@ -302,6 +303,24 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
             "text" => LogFormat.Text,
             "json" => LogFormat.Json,
             _ => throw CliException.Usage($"{where} must be text or json (got '{text}')."),
+        };
+    }
+
+    // ami.listen.socket-thread from the HOCON file, else Ami:Listen:SocketThread; off when neither sets it.
+    private static bool ReadSocketThread(Config? hocon, string? file, Origins origins)
+    {
+        if (hocon is not null && hocon.HasPath($"{HoconSection}.socket-thread"))
+        {
+            return ParseSwitch(hocon.GetString($"{HoconSection}.socket-thread", "") ?? "", $"{file}: {HoconSection}.socket-thread");
+        }
+        var value = origins.Configuration[$"{JsonSection}:SocketThread"];
+        return value is not null && ParseSwitch(value, $"{origins.Of($"{JsonSection}:SocketThread")}: {JsonSection}:SocketThread");
+
+        static bool ParseSwitch(string text, string where) => text.Trim().ToLowerInvariant() switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => throw CliException.Usage($"{where} must be on or off (got '{text}')."),
         };
     }
 

@@ -116,17 +116,18 @@ public sealed class TrickleHarness : IHarness
             "defaults" => "",
             "tick100" => "akka.scheduler.tick-duration = 100ms",
             "spin0" or "spin0-inline" => "akka.scheduler.tick-duration = 100ms",
+            "spin0-epoll" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"",
             "spin0-rb4k" => "akka.scheduler.tick-duration = 100ms\nami.connection.read-buffer-size = 4096",
             "pool" => "ami.dispatcher = \"akka.actor.default-dispatcher\"",
             "pool-tick100" => "ami.dispatcher = \"akka.actor.default-dispatcher\"\nakka.scheduler.tick-duration = 100ms",
             _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, raw-inline, defaults, tick100, spin0, spin0-inline, spin0-rb4k, pool, pool-tick100)"),
         };
         var extra = variant.StartsWith("raw", StringComparison.Ordinal) ? new[] { "--raw" } : [];
-        if (variant is "spin0" or "raw-spin0" or "spin0-inline" or "raw-inline" or "spin0-rb4k")
+        if (variant is "spin0" or "raw-spin0" or "spin0-inline" or "raw-inline" or "spin0-rb4k" or "spin0-epoll")
         {
             env["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         }
-        if (variant.EndsWith("-inline", StringComparison.Ordinal))
+        if (variant.EndsWith("-inline", StringComparison.Ordinal) || variant == "spin0-epoll")
         {
             // .NET runs socket completions on its epoll thread instead of handing each to the thread pool.
             env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";

@@ -58,7 +58,7 @@ internal sealed class AmiInlineDispatcher : MessageDispatcher
 
     protected override void ExecuteTask(IRunnable run)
     {
-        if (t_depth < MaxDepth && Thread.CurrentThread.IsThreadPoolThread && InActor())
+        if (t_depth < MaxDepth && (Thread.CurrentThread.IsThreadPoolThread || SocketThreadDispatcherConfigurator.OnSocketThread()) && InActor())
         {
             t_depth++;
             try
