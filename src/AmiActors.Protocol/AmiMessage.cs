@@ -17,19 +17,42 @@ public sealed class AmiMessage
     // Layout of _data: [frame bytes][pad to 4][line index: 4 entries per line][legacy body: 2 entries].
     // Line entry: nameStart, nameLength (-1 for a line without a colon), valueStart, valueLength.
     // Entries are 16-bit (0xFFFF for -1) when the frame is shorter than 64 KiB, as nearly every frame is, and 32-bit otherwise.
+    //
+    // A shared message (built by AmiParser.ReadShared) references a read's array instead: _data is that array,
+    // the frame starts at _offset, and its compact line index lives in _index at _indexOffset (a slab many
+    // messages share). Compact entries are 16-bit and relative to the frame start: per line, line start and
+    // colon (0xFFFF for none); then the last line's content end, the legacy body start and its length. A line's
+    // content end is derived from the next line's start (minus LF and one CR), its value start from its colon
+    // (plus one space); the parser shares only frames for which these rules give the same ranges.
     private readonly byte[] _data;
+    private readonly byte[] _index;
+    private readonly int _offset;
     private readonly int _indexOffset;
     private readonly int _frameLength;
     private readonly int _lineCount;
+    private readonly bool _shared;
     private string?[]? _values;
     private string?[]? _names;
 
     private AmiMessage(byte[] data, int frameLength, int indexOffset, int lineCount, AmiMessageKind kind)
     {
         _data = data;
+        _index = data;
         _frameLength = frameLength;
         _indexOffset = indexOffset;
         _lineCount = lineCount;
+        Kind = kind;
+    }
+
+    private AmiMessage(byte[] data, int offset, int frameLength, byte[] index, int indexOffset, int lineCount, AmiMessageKind kind)
+    {
+        _data = data;
+        _offset = offset;
+        _index = index;
+        _frameLength = frameLength;
+        _indexOffset = indexOffset;
+        _lineCount = lineCount;
+        _shared = true;
         Kind = kind;
     }
 
@@ -45,15 +68,100 @@ public sealed class AmiMessage
     // 0xFFFF is the 16-bit form of -1, so a 16-bit index needs every offset and length below it.
     private static bool IsWide(int frameLength) => frameLength >= ushort.MaxValue;
 
+    /// <summary>
+    /// True when this message references the array of the read it arrived in instead of owning a copy of its
+    /// bytes (see <c>ami.connection.share-read-buffers</c>). Such a message keeps that whole read alive while it
+    /// is reachable; <see cref="Detach"/> returns a copy that owns only its own bytes.
+    /// </summary>
+    public bool SharesReadBuffer => _shared;
+
+    /// <summary>
+    /// A message that owns a copy of its bytes: this instance when it already does, otherwise a new, equivalent
+    /// message. Call it for a message you keep beyond handling it (in a cache, a collection, actor state) when
+    /// <c>ami.connection.share-read-buffers</c> is on, so that it does not hold the read it arrived in.
+    /// </summary>
+    public AmiMessage Detach()
+    {
+        if (!_shared)
+        {
+            return this;
+        }
+        Span<int> lines = _lineCount <= 64 ? stackalloc int[_lineCount * 2] : new int[_lineCount * 2];
+        for (int i = 0; i < _lineCount; i++)
+        {
+            lines[i * 2] = Ix(i * 2);
+            lines[i * 2 + 1] = ContentEnd(i);
+        }
+        var copy = Build(Frame, lines, Ix(_lineCount * 2 + 1), Ix(_lineCount * 2 + 2), Kind == AmiMessageKind.Banner);
+        copy._values = _values is null ? null : (string?[])_values.Clone();
+        copy._names = _names is null ? null : (string?[])_names.Clone();
+        return copy;
+    }
+
+    private ReadOnlySpan<byte> Frame => _data.AsSpan(_offset, _frameLength);
+
     private int Ix(int entry)
     {
-        if (IsWide(_frameLength))
+        if (!_shared && IsWide(_frameLength))
         {
-            return MemoryMarshal.Read<int>(_data.AsSpan(_indexOffset + entry * sizeof(int)));
+            return MemoryMarshal.Read<int>(_index.AsSpan(_indexOffset + entry * sizeof(int)));
         }
-        ushort value = MemoryMarshal.Read<ushort>(_data.AsSpan(_indexOffset + entry * sizeof(ushort)));
+        ushort value = MemoryMarshal.Read<ushort>(_index.AsSpan(_indexOffset + entry * sizeof(ushort)));
         return value == ushort.MaxValue ? -1 : value;
     }
+
+    // Content end (frame-relative) of line i of a shared message.
+    private int ContentEnd(int i)
+    {
+        if (i + 1 == _lineCount)
+        {
+            return Ix(_lineCount * 2);
+        }
+        int end = Ix(i * 2 + 2) - 1; // the next line starts after this line's LF
+        int start = Ix(i * 2);
+        return end > start && _data[_offset + end - 1] == (byte)'\r' ? end - 1 : end;
+    }
+
+    private int NameLength(int i)
+    {
+        if (!_shared)
+        {
+            return Ix(i * 4 + 1);
+        }
+        int colon = Ix(i * 2 + 1);
+        return colon < 0 ? -1 : colon - Ix(i * 2);
+    }
+
+    private int NameStart(int i) => _shared ? Ix(i * 2) : Ix(i * 4);
+
+    private void ValueRange(int i, out int start, out int length)
+    {
+        if (!_shared)
+        {
+            start = Ix(i * 4 + 2);
+            length = Ix(i * 4 + 3);
+            return;
+        }
+        int end = ContentEnd(i);
+        int colon = Ix(i * 2 + 1);
+        if (colon < 0)
+        {
+            start = Ix(i * 2);
+        }
+        else
+        {
+            start = colon + 1;
+            if (start < end && _data[_offset + start] == (byte)' ')
+            {
+                start++;
+            }
+        }
+        length = end - start;
+    }
+
+    private int BodyStart => _shared ? Ix(_lineCount * 2 + 1) : Ix(_lineCount * 4);
+
+    private int BodyLength => _shared ? Ix(_lineCount * 2 + 2) : Ix(_lineCount * 4 + 1);
 
     /// <summary>The value of the first header named <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? this[string name] => Get(name);
@@ -133,14 +241,15 @@ public sealed class AmiMessage
     /// <summary>The raw UTF-8 bytes of the name of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> NameBytes(int index)
     {
-        int len = Ix(index * 4 + 1);
-        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(Ix(index * 4), len);
+        int len = NameLength(index);
+        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(_offset + NameStart(index), len);
     }
 
     /// <summary>The raw UTF-8 bytes of the value of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> ValueBytes(int index)
     {
-        return _data.AsSpan(Ix(index * 4 + 2), Ix(index * 4 + 3));
+        ValueRange(index, out int start, out int length);
+        return _data.AsSpan(_offset + start, length);
     }
 
     /// <summary>The index of the first header named <paramref name="name"/> at or after <paramref name="start"/>, or -1.</summary>
@@ -148,8 +257,8 @@ public sealed class AmiMessage
     {
         for (int i = start; i < _lineCount; i++)
         {
-            int len = Ix(i * 4 + 1);
-            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(Ix(i * 4), len), name))
+            int len = NameLength(i);
+            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(_offset + NameStart(i), len), name))
             {
                 return i;
             }
@@ -220,15 +329,15 @@ public sealed class AmiMessage
     public string? BannerText => Kind == AmiMessageKind.Banner && _lineCount > 0 ? ValueAt(0) : null;
 
     /// <summary>True for a legacy (Asterisk 13 and earlier) <c>Response: Follows</c> Command frame with a raw body.</summary>
-    public bool HasLegacyBody => Ix(_lineCount * 4 + 1) >= 0;
+    public bool HasLegacyBody => BodyLength >= 0;
 
     /// <summary>The raw body of a legacy <c>Response: Follows</c> Command frame (up to <c>--END COMMAND--</c>), or null.</summary>
     public string? LegacyBody
     {
         get
         {
-            int len = Ix(_lineCount * 4 + 1);
-            return len < 0 ? null : Encoding.UTF8.GetString(_data, Ix(_lineCount * 4), len);
+            int len = BodyLength;
+            return len < 0 ? null : Encoding.UTF8.GetString(_data, _offset + BodyStart, len);
         }
     }
 
@@ -274,19 +383,19 @@ public sealed class AmiMessage
         using var ms = new MemoryStream(_frameLength + 32);
         for (int i = 0; i < _lineCount; i++)
         {
-            int nameLen = Ix(i * 4 + 1);
+            int nameLen = NameLength(i);
             if (nameLen >= 0)
             {
-                ms.Write(_data, Ix(i * 4), nameLen);
+                ms.Write(_data, _offset + NameStart(i), nameLen);
                 ms.Write(": "u8);
             }
             ms.Write(ValueBytes(i));
             ms.Write("\r\n"u8);
         }
-        int bodyLen = Ix(_lineCount * 4 + 1);
+        int bodyLen = BodyLength;
         if (bodyLen >= 0)
         {
-            ms.Write(_data, Ix(_lineCount * 4), bodyLen);
+            ms.Write(_data, _offset + BodyStart, bodyLen);
             ms.Write("--END COMMAND--\r\n"u8);
         }
         if (Kind != AmiMessageKind.Banner)
@@ -391,25 +500,86 @@ public sealed class AmiMessage
             ix[o + 1] = colon;
             ix[o + 2] = ls + vs;
             ix[o + 3] = line.Length - vs;
-            if (kind != AmiMessageKind.Event)
-            {
-                if (colon == 5 && System.Text.Ascii.EqualsIgnoreCase(line[..5], "Event"u8))
-                {
-                    kind = AmiMessageKind.Event;
-                }
-                else if (colon == 8 && kind != AmiMessageKind.Response && System.Text.Ascii.EqualsIgnoreCase(line[..8], "Response"u8))
-                {
-                    kind = AmiMessageKind.Response;
-                }
-                else if (colon == 6 && kind == AmiMessageKind.Unknown && System.Text.Ascii.EqualsIgnoreCase(line[..6], "Action"u8))
-                {
-                    kind = AmiMessageKind.Action;
-                }
-            }
+            kind = Classify(kind, line, colon);
         }
         ix[lineCount * 4] = bodyStart;
         ix[lineCount * 4 + 1] = bodyLength;
         return new AmiMessage(data, frameLength, indexOffset, lineCount, kind);
+    }
+
+    private static AmiMessageKind Classify(AmiMessageKind kind, ReadOnlySpan<byte> line, int colon)
+    {
+        if (kind != AmiMessageKind.Event)
+        {
+            if (colon == 5 && System.Text.Ascii.EqualsIgnoreCase(line[..5], "Event"u8))
+            {
+                kind = AmiMessageKind.Event;
+            }
+            else if (colon == 8 && kind != AmiMessageKind.Response && System.Text.Ascii.EqualsIgnoreCase(line[..8], "Response"u8))
+            {
+                kind = AmiMessageKind.Response;
+            }
+            else if (colon == 6 && kind == AmiMessageKind.Unknown && System.Text.Ascii.EqualsIgnoreCase(line[..6], "Action"u8))
+            {
+                kind = AmiMessageKind.Action;
+            }
+        }
+        return kind;
+    }
+
+    /// <summary>
+    /// Builds a message that references <paramref name="frameLength"/> bytes of <paramref name="array"/> at
+    /// <paramref name="offset"/> (which its caller guarantees are never modified) with a compact index taken from
+    /// <paramref name="slab"/>; null when the frame does not fit the compact index (the caller then copies it).
+    /// <paramref name="lines"/> holds (start, content end) pairs relative to the frame, as for <see cref="Build"/>.
+    /// </summary>
+    internal static AmiMessage? BuildShared(byte[] array, int offset, int frameLength, ReadOnlySpan<int> lines, int bodyStart, int bodyLength, IndexSlab slab)
+    {
+        int lineCount = lines.Length / 2;
+        if (frameLength >= ushort.MaxValue || lineCount == 0)
+        {
+            return null;
+        }
+        var frame = new ReadOnlySpan<byte>(array, offset, frameLength);
+        // Check first that every line's content end follows from the next line's start.
+        for (int i = 0; i + 1 < lineCount; i++)
+        {
+            int start = lines[i * 2];
+            int next = lines[i * 2 + 2];
+            int end = next - 1;
+            if (end < start || frame[end] != (byte)'\n')
+            {
+                return null;
+            }
+            if (end > start && frame[end - 1] == (byte)'\r')
+            {
+                end--;
+            }
+            if (end != lines[i * 2 + 1])
+            {
+                return null;
+            }
+        }
+        int entries = lineCount * 2 + 3;
+        var (index, indexOffset) = slab.Take(entries * sizeof(ushort));
+        var ix = new IndexWriter(index.AsSpan(indexOffset, entries * sizeof(ushort)), wide: false);
+        var kind = AmiMessageKind.Unknown;
+        for (int i = 0; i < lineCount; i++)
+        {
+            int ls = lines[i * 2];
+            var line = frame[ls..lines[i * 2 + 1]];
+            int colon = line.IndexOf((byte)':');
+            ix[i * 2] = ls;
+            ix[i * 2 + 1] = colon < 0 ? -1 : ls + colon;
+            if (colon >= 0)
+            {
+                kind = Classify(kind, line, colon);
+            }
+        }
+        ix[lineCount * 2] = lines[lineCount * 2 - 1];
+        ix[lineCount * 2 + 1] = bodyStart;
+        ix[lineCount * 2 + 2] = bodyLength;
+        return new AmiMessage(array, offset, frameLength, index, indexOffset, lineCount, kind);
     }
 
     private readonly ref struct IndexWriter(Span<byte> index, bool wide)

@@ -40,6 +40,11 @@ public sealed record AmiSettings
     public TimeSpan HeartbeatTimeout { get; init; }
     /// <summary><c>ami.connection.max-frame-size</c>, in bytes.</summary>
     public int MaxFrameSize { get; init; }
+    /// <summary>
+    /// <c>ami.connection.share-read-buffers</c>: messages reference the array of the read they arrived in instead
+    /// of a copy (less allocation; a kept message keeps its whole read alive, see <see cref="Protocol.AmiMessage.Detach"/>).
+    /// </summary>
+    public bool ShareReadBuffers { get; init; }
     /// <summary><c>ami.connection.max-outbound-queue-bytes</c>.</summary>
     public int MaxOutboundQueueBytes { get; init; }
     /// <summary><c>ami.connection.logoff-timeout</c>.</summary>
@@ -94,6 +99,7 @@ public sealed record AmiSettings
             HeartbeatInterval = r.OptionalDuration("ami.connection.heartbeat-interval"),
             HeartbeatTimeout = r.Duration("ami.connection.heartbeat-timeout"),
             MaxFrameSize = r.Int("ami.connection.max-frame-size", 64),
+            ShareReadBuffers = r.Bool("ami.connection.share-read-buffers"),
             MaxOutboundQueueBytes = r.Int("ami.connection.max-outbound-queue-bytes", 1024),
             LogoffTimeout = r.Duration("ami.connection.logoff-timeout"),
             MinBackoff = r.Duration("ami.reconnect.min-backoff"),
