@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -19,18 +20,15 @@ public sealed class AmiMessage
     // Entries are 16-bit (0xFFFF for -1) when the frame is shorter than 64 KiB, as nearly every frame is, and 32-bit otherwise.
     //
     // A shared message (built by AmiParser.ReadShared) references a read's array instead: _data is that array,
-    // the frame starts at _offset, and its compact line index lives in _index at _indexOffset (a slab many
+    // the frame starts at Offset, and its compact line index lives in _index at _packed >> 3 (a slab many
     // messages share). Compact entries are 16-bit and relative to the frame start: per line, line start and
     // colon (0xFFFF for none); then the last line's content end, the legacy body start and its length. A line's
     // content end is derived from the next line's start (minus LF and one CR), its value start from its colon
     // (plus one space); the parser shares only frames for which these rules give the same ranges.
     private readonly byte[] _data;
     private readonly byte[] _index;
-    private readonly int _offset;
-    private readonly int _indexOffset;
+    private readonly int _packed; // Kind in the low 3 bits; a shared message's index offset above them
     private readonly int _frameLength;
-    private readonly int _lineCount;
-    private readonly bool _shared;
     private string?[]? _values;
     private string?[]? _names;
 
@@ -39,28 +37,41 @@ public sealed class AmiMessage
         _data = data;
         _index = data;
         _frameLength = frameLength;
-        _indexOffset = indexOffset;
-        _lineCount = lineCount;
-        Kind = kind;
+        Debug.Assert(indexOffset == OwnedIndexOffset(frameLength) && lineCount == LineCount);
+        _packed = (int)kind;
     }
 
-    private AmiMessage(byte[] data, int offset, int frameLength, byte[] index, int indexOffset, int lineCount, AmiMessageKind kind)
+    private AmiMessage(byte[] data, int frameLength, byte[] index, int indexOffset, AmiMessageKind kind)
     {
         _data = data;
-        _offset = offset;
         _index = index;
         _frameLength = frameLength;
-        _indexOffset = indexOffset;
-        _lineCount = lineCount;
-        _shared = true;
-        Kind = kind;
+        Debug.Assert(indexOffset < 1 << 28);
+        _packed = indexOffset << 3 | (int)kind;
     }
 
     /// <summary>The kind of frame: event, response, banner or unknown.</summary>
-    public AmiMessageKind Kind { get; }
+    public AmiMessageKind Kind => (AmiMessageKind)(_packed & 7);
+
+    // A shared message's index is never in its frame's array (a slab or an array of its own).
+    private bool Shared => !ReferenceEquals(_index, _data);
+
+    private int IndexOffset => Shared ? _packed >> 3 : OwnedIndexOffset(_frameLength);
+
+    private static int OwnedIndexOffset(int frameLength) => (frameLength + 3) & ~3;
+
+    // Kept out of the object's fields (which are as many as before shared messages existed): a copied message's
+    // line count follows from its array's length, a shared message's count and frame offset head its index.
+    private int LineCount => Shared
+        ? MemoryMarshal.Read<ushort>(_index.AsSpan(IndexOffset))
+        : ((_data.Length - OwnedIndexOffset(_frameLength)) / (IsWide(_frameLength) ? sizeof(int) : sizeof(ushort)) - 2) / 4;
+
+    private int Offset => Shared ? MemoryMarshal.Read<int>(_index.AsSpan(IndexOffset + sizeof(ushort))) : 0;
+
+    private const int SharedHeaderBytes = sizeof(ushort) + sizeof(int);
 
     /// <summary>Number of header lines (including lines without a colon).</summary>
-    public int Count => _lineCount;
+    public int Count => LineCount;
 
     /// <summary>Number of bytes this frame occupied on the wire, line ends and the terminating blank line included.</summary>
     public int ByteSize => _frameLength;
@@ -73,7 +84,7 @@ public sealed class AmiMessage
     /// bytes (see <c>ami.connection.share-read-buffers</c>). Such a message keeps that whole read alive while it
     /// is reachable; <see cref="Detach"/> returns a copy that owns only its own bytes.
     /// </summary>
-    public bool SharesReadBuffer => _shared;
+    public bool SharesReadBuffer => Shared;
 
     /// <summary>
     /// A message that owns a copy of its bytes: this instance when it already does, otherwise a new, equivalent
@@ -82,49 +93,50 @@ public sealed class AmiMessage
     /// </summary>
     public AmiMessage Detach()
     {
-        if (!_shared)
+        if (!Shared)
         {
             return this;
         }
-        Span<int> lines = _lineCount <= 64 ? stackalloc int[_lineCount * 2] : new int[_lineCount * 2];
-        for (int i = 0; i < _lineCount; i++)
+        Span<int> lines = LineCount <= 64 ? stackalloc int[LineCount * 2] : new int[LineCount * 2];
+        for (int i = 0; i < LineCount; i++)
         {
             lines[i * 2] = Ix(i * 2);
             lines[i * 2 + 1] = ContentEnd(i);
         }
-        var copy = Build(Frame, lines, Ix(_lineCount * 2 + 1), Ix(_lineCount * 2 + 2), Kind == AmiMessageKind.Banner);
+        var copy = Build(Frame, lines, Ix(LineCount * 2 + 1), Ix(LineCount * 2 + 2), Kind == AmiMessageKind.Banner);
         copy._values = _values is null ? null : (string?[])_values.Clone();
         copy._names = _names is null ? null : (string?[])_names.Clone();
         return copy;
     }
 
-    private ReadOnlySpan<byte> Frame => _data.AsSpan(_offset, _frameLength);
+    private ReadOnlySpan<byte> Frame => _data.AsSpan(Offset, _frameLength);
 
     private int Ix(int entry)
     {
-        if (!_shared && IsWide(_frameLength))
+        if (!Shared && IsWide(_frameLength))
         {
-            return MemoryMarshal.Read<int>(_index.AsSpan(_indexOffset + entry * sizeof(int)));
+            return MemoryMarshal.Read<int>(_index.AsSpan(IndexOffset + entry * sizeof(int)));
         }
-        ushort value = MemoryMarshal.Read<ushort>(_index.AsSpan(_indexOffset + entry * sizeof(ushort)));
+        int at = Shared ? IndexOffset + SharedHeaderBytes : IndexOffset;
+        ushort value = MemoryMarshal.Read<ushort>(_index.AsSpan(at + entry * sizeof(ushort)));
         return value == ushort.MaxValue ? -1 : value;
     }
 
     // Content end (frame-relative) of line i of a shared message.
     private int ContentEnd(int i)
     {
-        if (i + 1 == _lineCount)
+        if (i + 1 == LineCount)
         {
-            return Ix(_lineCount * 2);
+            return Ix(LineCount * 2);
         }
         int end = Ix(i * 2 + 2) - 1; // the next line starts after this line's LF
         int start = Ix(i * 2);
-        return end > start && _data[_offset + end - 1] == (byte)'\r' ? end - 1 : end;
+        return end > start && _data[Offset + end - 1] == (byte)'\r' ? end - 1 : end;
     }
 
     private int NameLength(int i)
     {
-        if (!_shared)
+        if (!Shared)
         {
             return Ix(i * 4 + 1);
         }
@@ -132,11 +144,11 @@ public sealed class AmiMessage
         return colon < 0 ? -1 : colon - Ix(i * 2);
     }
 
-    private int NameStart(int i) => _shared ? Ix(i * 2) : Ix(i * 4);
+    private int NameStart(int i) => Shared ? Ix(i * 2) : Ix(i * 4);
 
     private void ValueRange(int i, out int start, out int length)
     {
-        if (!_shared)
+        if (!Shared)
         {
             start = Ix(i * 4 + 2);
             length = Ix(i * 4 + 3);
@@ -151,7 +163,7 @@ public sealed class AmiMessage
         else
         {
             start = colon + 1;
-            if (start < end && _data[_offset + start] == (byte)' ')
+            if (start < end && _data[Offset + start] == (byte)' ')
             {
                 start++;
             }
@@ -159,9 +171,9 @@ public sealed class AmiMessage
         length = end - start;
     }
 
-    private int BodyStart => _shared ? Ix(_lineCount * 2 + 1) : Ix(_lineCount * 4);
+    private int BodyStart => Shared ? Ix(LineCount * 2 + 1) : Ix(LineCount * 4);
 
-    private int BodyLength => _shared ? Ix(_lineCount * 2 + 2) : Ix(_lineCount * 4 + 1);
+    private int BodyLength => Shared ? Ix(LineCount * 2 + 2) : Ix(LineCount * 4 + 1);
 
     /// <summary>The value of the first header named <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? this[string name] => Get(name);
@@ -213,7 +225,7 @@ public sealed class AmiMessage
     {
         get
         {
-            var headers = new AmiHeader[_lineCount];
+            var headers = new AmiHeader[LineCount];
             for (int i = 0; i < headers.Length; i++)
             {
                 headers[i] = new AmiHeader(NameAt(i), ValueAt(i));
@@ -226,7 +238,7 @@ public sealed class AmiMessage
     public string NameAt(int index)
     {
         CheckIndex(index);
-        var names = _names ??= new string?[_lineCount];
+        var names = _names ??= new string?[LineCount];
         return names[index] ??= CreateName(index);
     }
 
@@ -234,7 +246,7 @@ public sealed class AmiMessage
     public string ValueAt(int index)
     {
         CheckIndex(index);
-        var values = _values ??= new string?[_lineCount];
+        var values = _values ??= new string?[LineCount];
         return values[index] ??= Encoding.UTF8.GetString(ValueBytes(index));
     }
 
@@ -242,23 +254,23 @@ public sealed class AmiMessage
     public ReadOnlySpan<byte> NameBytes(int index)
     {
         int len = NameLength(index);
-        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(_offset + NameStart(index), len);
+        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(Offset + NameStart(index), len);
     }
 
     /// <summary>The raw UTF-8 bytes of the value of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> ValueBytes(int index)
     {
         ValueRange(index, out int start, out int length);
-        return _data.AsSpan(_offset + start, length);
+        return _data.AsSpan(Offset + start, length);
     }
 
     /// <summary>The index of the first header named <paramref name="name"/> at or after <paramref name="start"/>, or -1.</summary>
     public int IndexOf(string name, int start = 0)
     {
-        for (int i = start; i < _lineCount; i++)
+        for (int i = start, count = LineCount; i < count; i++)
         {
             int len = NameLength(i);
-            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(_offset + NameStart(i), len), name))
+            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(Offset + NameStart(i), len), name))
             {
                 return i;
             }
@@ -315,7 +327,7 @@ public sealed class AmiMessage
     {
         get
         {
-            if (Kind != AmiMessageKind.Banner || _lineCount == 0)
+            if (Kind != AmiMessageKind.Banner || LineCount == 0)
             {
                 return null;
             }
@@ -326,7 +338,7 @@ public sealed class AmiMessage
     }
 
     /// <summary>The banner line's text; null for other kinds.</summary>
-    public string? BannerText => Kind == AmiMessageKind.Banner && _lineCount > 0 ? ValueAt(0) : null;
+    public string? BannerText => Kind == AmiMessageKind.Banner && LineCount > 0 ? ValueAt(0) : null;
 
     /// <summary>True for a legacy (Asterisk 13 and earlier) <c>Response: Follows</c> Command frame with a raw body.</summary>
     public bool HasLegacyBody => BodyLength >= 0;
@@ -337,7 +349,7 @@ public sealed class AmiMessage
         get
         {
             int len = BodyLength;
-            return len < 0 ? null : Encoding.UTF8.GetString(_data, _offset + BodyStart, len);
+            return len < 0 ? null : Encoding.UTF8.GetString(_data, Offset + BodyStart, len);
         }
     }
 
@@ -381,12 +393,12 @@ public sealed class AmiMessage
     public byte[] ToWireBytes()
     {
         using var ms = new MemoryStream(_frameLength + 32);
-        for (int i = 0; i < _lineCount; i++)
+        for (int i = 0, count = LineCount; i < count; i++)
         {
             int nameLen = NameLength(i);
             if (nameLen >= 0)
             {
-                ms.Write(_data, _offset + NameStart(i), nameLen);
+                ms.Write(_data, Offset + NameStart(i), nameLen);
                 ms.Write(": "u8);
             }
             ms.Write(ValueBytes(i));
@@ -395,7 +407,7 @@ public sealed class AmiMessage
         int bodyLen = BodyLength;
         if (bodyLen >= 0)
         {
-            ms.Write(_data, _offset + BodyStart, bodyLen);
+            ms.Write(_data, Offset + BodyStart, bodyLen);
             ms.Write("--END COMMAND--\r\n"u8);
         }
         if (Kind != AmiMessageKind.Banner)
@@ -416,7 +428,7 @@ public sealed class AmiMessage
             AmiMessageKind.Action => ActionName ?? "?",
             _ => "-",
         };
-        return $"AmiMessage({Kind} {name}, {_lineCount} headers, {_frameLength} bytes)";
+        return $"AmiMessage({Kind} {name}, {LineCount} headers, {_frameLength} bytes)";
     }
 
     /// <summary>Creates a message from headers, as if it had been received (for servers, tests and tools).</summary>
@@ -470,7 +482,7 @@ public sealed class AmiMessage
     {
         int lineCount = lines.Length / 2;
         int frameLength = frame.Length;
-        int indexOffset = (frameLength + 3) & ~3;
+        int indexOffset = OwnedIndexOffset(frameLength);
         bool wide = IsWide(frameLength);
         var data = GC.AllocateUninitializedArray<byte>(indexOffset + (lineCount * 4 + 2) * (wide ? sizeof(int) : sizeof(ushort)));
         frame.CopyTo(data);
@@ -561,8 +573,11 @@ public sealed class AmiMessage
             }
         }
         int entries = lineCount * 2 + 3;
-        var (index, indexOffset) = slab.Take(entries * sizeof(ushort));
-        var ix = new IndexWriter(index.AsSpan(indexOffset, entries * sizeof(ushort)), wide: false);
+        var (index, indexOffset) = slab.Take(SharedHeaderBytes + entries * sizeof(ushort));
+        var header = index.AsSpan(indexOffset, SharedHeaderBytes);
+        MemoryMarshal.Write(header, (ushort)lineCount);
+        MemoryMarshal.Write(header[sizeof(ushort)..], offset);
+        var ix = new IndexWriter(index.AsSpan(indexOffset + SharedHeaderBytes, entries * sizeof(ushort)), wide: false);
         var kind = AmiMessageKind.Unknown;
         for (int i = 0; i < lineCount; i++)
         {
@@ -579,7 +594,7 @@ public sealed class AmiMessage
         ix[lineCount * 2] = lines[lineCount * 2 - 1];
         ix[lineCount * 2 + 1] = bodyStart;
         ix[lineCount * 2 + 2] = bodyLength;
-        return new AmiMessage(array, offset, frameLength, index, indexOffset, lineCount, kind);
+        return new AmiMessage(array, frameLength, index, indexOffset, kind);
     }
 
     private readonly ref struct IndexWriter(Span<byte> index, bool wide)
@@ -615,7 +630,7 @@ public sealed class AmiMessage
 
     private void CheckIndex(int index)
     {
-        if ((uint)index >= (uint)_lineCount)
+        if ((uint)index >= (uint)LineCount)
         {
             throw new ArgumentOutOfRangeException(nameof(index));
         }
