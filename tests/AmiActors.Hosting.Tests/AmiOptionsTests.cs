@@ -29,6 +29,7 @@ public class AmiOptionsTests
             BufferWhenDisconnected = false,
             BackoffRandomFactor = 0.5,
             PublishToEventStream = false,
+            ShareReadBuffers = true,
             ActionTimeout = TimeSpan.FromMilliseconds(1500),
         };
         options.AddServer("pbx-1", "10.0.0.10", 5039, "admin", "s3\"cr\\et", s =>
@@ -49,6 +50,8 @@ public class AmiOptionsTests
         Assert.Equal(AmiDisconnectedPolicy.Fail, settings.WhenDisconnected);
         Assert.Equal(0.5, settings.RandomFactor);
         Assert.False(settings.PublishToEventStream);
+        Assert.True(settings.ShareReadBuffers);
+        Assert.Contains("share-read-buffers = on", options.ToHocon());
         Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.DefaultActionTimeout);
         Assert.Equal(AmiSettings.Default.LoginTimeout, settings.LoginTimeout);
         var pbx1 = Assert.Single(settings.Servers, s => s.Id == "pbx-1");
@@ -70,6 +73,7 @@ public class AmiOptionsTests
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Ami:ActionTimeout"] = "00:00:20",
+                ["Ami:ShareReadBuffers"] = "true",
                 ["Ami:Servers:0:Id"] = "pbx1",
                 ["Ami:Servers:0:Host"] = "10.0.0.1",
                 ["Ami:Servers:0:Username"] = "admin",
@@ -86,6 +90,7 @@ public class AmiOptionsTests
         var options = provider.GetRequiredService<IOptions<AmiOptions>>().Value;
 
         Assert.Equal(TimeSpan.FromSeconds(20), options.ActionTimeout);
+        Assert.True(options.ShareReadBuffers);
         Assert.Equal(2, options.Servers.Count);
         Assert.Equal(AmiAuthType.Md5, options.Servers[0].ToDefinition().AuthType);
         var second = options.Servers[1].ToDefinition();
