@@ -21,10 +21,11 @@ public sealed class AmiMessage
     //
     // A shared message (built by AmiParser.ReadShared) references a read's array instead: _data is that array,
     // the frame starts at Offset, and its compact line index lives in _index at _packed >> 3 (a slab many
-    // messages share). Compact entries are 16-bit and relative to the frame start: per line, line start and
-    // colon (0xFFFF for none); then the last line's content end, the legacy body start and its length. A line's
-    // content end is derived from the next line's start (minus LF and one CR), its value start from its colon
-    // (plus one space); the parser shares only frames for which these rules give the same ranges.
+    // messages share), frames under 32 KiB only. The index is a header (line count: 16 bits, frame offset: 32 bits)
+    // then one 16-bit entry per line, relative to the frame start: the line's colon, or for a line without one its
+    // start | 0x8000; then the legacy body's start and length (0xFFFF for -1). The rest follows from the bytes: a
+    // line starts after the last LF before its colon (names hold no LF), its content ends at the next LF (less one
+    // CR), and its value starts after the colon and one space, exactly as the parser splits lines.
     private readonly byte[] _data;
     private readonly byte[] _index;
     private readonly int _packed; // Kind in the low 3 bits; a shared message's index offset above them
@@ -97,13 +98,14 @@ public sealed class AmiMessage
         {
             return this;
         }
-        Span<int> lines = LineCount <= 64 ? stackalloc int[LineCount * 2] : new int[LineCount * 2];
-        for (int i = 0; i < LineCount; i++)
+        int count = LineCount;
+        Span<int> lines = count <= 64 ? stackalloc int[count * 2] : new int[count * 2];
+        for (int i = 0; i < count; i++)
         {
-            lines[i * 2] = Ix(i * 2);
-            lines[i * 2 + 1] = ContentEnd(i);
+            lines[i * 2] = SharedLineStart(i);
+            lines[i * 2 + 1] = SharedContentEnd(i);
         }
-        var copy = Build(Frame, lines, Ix(LineCount * 2 + 1), Ix(LineCount * 2 + 2), Kind == AmiMessageKind.Banner);
+        var copy = Build(Frame, lines, BodyStart, BodyLength, Kind == AmiMessageKind.Banner);
         copy._values = _values is null ? null : (string?[])_values.Clone();
         copy._names = _names is null ? null : (string?[])_names.Clone();
         return copy;
@@ -122,16 +124,24 @@ public sealed class AmiMessage
         return value == ushort.MaxValue ? -1 : value;
     }
 
-    // Content end (frame-relative) of line i of a shared message.
-    private int ContentEnd(int i)
+    private const int NoColon = 0x8000;
+
+    private int SharedEntry(int i) => MemoryMarshal.Read<ushort>(_index.AsSpan(IndexOffset + SharedHeaderBytes + i * sizeof(ushort)));
+
+    // Start (frame-relative) of line i of a shared message.
+    private int SharedLineStart(int i)
     {
-        if (i + 1 == LineCount)
-        {
-            return Ix(LineCount * 2);
-        }
-        int end = Ix(i * 2 + 2) - 1; // the next line starts after this line's LF
-        int start = Ix(i * 2);
-        return end > start && _data[Offset + end - 1] == (byte)'\r' ? end - 1 : end;
+        int e = SharedEntry(i);
+        return (e & NoColon) != 0 ? e & ~NoColon : Frame[..e].LastIndexOf((byte)'\n') + 1;
+    }
+
+    // Content end (frame-relative) of line i of a shared message: its LF, less one CR.
+    private int SharedContentEnd(int i)
+    {
+        int anchor = SharedEntry(i) & ~NoColon;
+        var frame = Frame;
+        int end = anchor + frame[anchor..].IndexOf((byte)'\n');
+        return end > anchor && frame[end - 1] == (byte)'\r' ? end - 1 : end;
     }
 
     private int NameLength(int i)
@@ -140,11 +150,11 @@ public sealed class AmiMessage
         {
             return Ix(i * 4 + 1);
         }
-        int colon = Ix(i * 2 + 1);
-        return colon < 0 ? -1 : colon - Ix(i * 2);
+        int e = SharedEntry(i);
+        return (e & NoColon) != 0 ? -1 : e - SharedLineStart(i);
     }
 
-    private int NameStart(int i) => Shared ? Ix(i * 2) : Ix(i * 4);
+    private int NameStart(int i) => Shared ? SharedLineStart(i) : Ix(i * 4);
 
     private void ValueRange(int i, out int start, out int length)
     {
@@ -154,15 +164,15 @@ public sealed class AmiMessage
             length = Ix(i * 4 + 3);
             return;
         }
-        int end = ContentEnd(i);
-        int colon = Ix(i * 2 + 1);
-        if (colon < 0)
+        int e = SharedEntry(i);
+        int end = SharedContentEnd(i);
+        if ((e & NoColon) != 0)
         {
-            start = Ix(i * 2);
+            start = e & ~NoColon;
         }
         else
         {
-            start = colon + 1;
+            start = e + 1;
             if (start < end && _data[Offset + start] == (byte)' ')
             {
                 start++;
@@ -171,9 +181,9 @@ public sealed class AmiMessage
         length = end - start;
     }
 
-    private int BodyStart => Shared ? Ix(LineCount * 2 + 1) : Ix(LineCount * 4);
+    private int BodyStart => Shared ? Ix(LineCount) : Ix(LineCount * 4);
 
-    private int BodyLength => Shared ? Ix(LineCount * 2 + 2) : Ix(LineCount * 4 + 1);
+    private int BodyLength => Shared ? Ix(LineCount + 1) : Ix(LineCount * 4 + 1);
 
     /// <summary>The value of the first header named <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? this[string name] => Get(name);
@@ -267,6 +277,28 @@ public sealed class AmiMessage
     /// <summary>The index of the first header named <paramref name="name"/> at or after <paramref name="start"/>, or -1.</summary>
     public int IndexOf(string name, int start = 0)
     {
+        if (Shared)
+        {
+            if (name.Contains('\n', StringComparison.Ordinal))
+            {
+                return -1; // no header name holds an LF (and a match must not span lines)
+            }
+            var frame = Frame;
+            for (int i = start, count = LineCount; i < count; i++)
+            {
+                int colon = SharedEntry(i);
+                if ((colon & NoColon) == 0 && colon >= name.Length)
+                {
+                    var candidate = frame.Slice(colon - name.Length, name.Length);
+                    // The name must be the whole text between the line start and the colon.
+                    if (System.Text.Ascii.EqualsIgnoreCase(candidate, name) && (colon == name.Length || frame[colon - name.Length - 1] == (byte)'\n'))
+                    {
+                        return i;
+                    }
+                }
+            }
+            return -1;
+        }
         for (int i = start, count = LineCount; i < count; i++)
         {
             int len = NameLength(i);
@@ -548,31 +580,12 @@ public sealed class AmiMessage
     internal static AmiMessage? BuildShared(byte[] array, int offset, int frameLength, ReadOnlySpan<int> lines, int bodyStart, int bodyLength, IndexSlab slab)
     {
         int lineCount = lines.Length / 2;
-        if (frameLength >= ushort.MaxValue || lineCount == 0)
+        if (frameLength >= NoColon || lineCount == 0 || lines[0] != 0)
         {
             return null;
         }
         var frame = new ReadOnlySpan<byte>(array, offset, frameLength);
-        // Check first that every line's content end follows from the next line's start.
-        for (int i = 0; i + 1 < lineCount; i++)
-        {
-            int start = lines[i * 2];
-            int next = lines[i * 2 + 2];
-            int end = next - 1;
-            if (end < start || frame[end] != (byte)'\n')
-            {
-                return null;
-            }
-            if (end > start && frame[end - 1] == (byte)'\r')
-            {
-                end--;
-            }
-            if (end != lines[i * 2 + 1])
-            {
-                return null;
-            }
-        }
-        int entries = lineCount * 2 + 3;
+        int entries = lineCount + 2;
         var (index, indexOffset) = slab.Take(SharedHeaderBytes + entries * sizeof(ushort));
         var header = index.AsSpan(indexOffset, SharedHeaderBytes);
         MemoryMarshal.Write(header, (ushort)lineCount);
@@ -584,16 +597,16 @@ public sealed class AmiMessage
             int ls = lines[i * 2];
             var line = frame[ls..lines[i * 2 + 1]];
             int colon = line.IndexOf((byte)':');
-            ix[i * 2] = ls;
-            ix[i * 2 + 1] = colon < 0 ? -1 : ls + colon;
-            if (colon >= 0)
+            if (colon < 0)
             {
-                kind = Classify(kind, line, colon);
+                ix[i] = ls | NoColon;
+                continue;
             }
+            ix[i] = ls + colon;
+            kind = Classify(kind, line, colon);
         }
-        ix[lineCount * 2] = lines[lineCount * 2 - 1];
-        ix[lineCount * 2 + 1] = bodyStart;
-        ix[lineCount * 2 + 2] = bodyLength;
+        ix[lineCount] = bodyStart;
+        ix[lineCount + 1] = bodyLength;
         return new AmiMessage(array, frameLength, index, indexOffset, kind);
     }
 
