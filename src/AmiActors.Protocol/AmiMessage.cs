@@ -12,6 +12,13 @@ namespace AmiActors.Protocol;
 /// so parsing a message costs two heap allocations (this object and that array). Strings are created
 /// only when a value is asked for, and each at most once. Instances are immutable and safe to share
 /// between threads and actors.
+/// <para>
+/// With <c>ami.connection.share-read-buffers = on</c> (<see cref="AmiParser.ReadShared"/>), a message instead references the
+/// array of the network read it arrived in, and its line index (2 bytes per line) is carved from an array many messages
+/// share: the object and its index cost about 90 bytes for a typical 17-line event, and no copy of the frame. Every
+/// accessor reads the same either way. Such a message (<see cref="SharesReadBuffer"/>) keeps its whole read alive:
+/// call <see cref="Detach"/> for one you keep.
+/// </para>
 /// </remarks>
 public sealed class AmiMessage
 {
