@@ -39,6 +39,8 @@ public sealed class AmiOptions
     /// calls <c>AmiMessage.Detach()</c>.
     /// </summary>
     public bool? ShareReadBuffers { get; set; }
+    /// <summary><c>ami.connection.read-buffer-size</c>: bytes Akka.IO reads from the socket at once, per connection (512 to 1048576).</summary>
+    public int? ReadBufferSize { get; set; }
 
     /// <summary><c>ami.connection.max-outbound-queue-bytes</c>.</summary>
     public int? MaxOutboundQueueBytes { get; set; }
@@ -128,6 +130,10 @@ public sealed class AmiOptions
             }
         }
         Positive(MaxFrameSize, nameof(MaxFrameSize));
+        if (ReadBufferSize is < AmiSettings.MinReadBufferSize or > AmiSettings.MaxReadBufferSize)
+        {
+            throw new ArgumentException($"Ami:{nameof(ReadBufferSize)} must be between {AmiSettings.MinReadBufferSize} and {AmiSettings.MaxReadBufferSize} bytes.");
+        }
         Positive(MaxOutboundQueueBytes, nameof(MaxOutboundQueueBytes));
         Positive(MaxInFlight, nameof(MaxInFlight));
         Positive(DisconnectedBufferSize, nameof(DisconnectedBufferSize));
@@ -181,6 +187,7 @@ public sealed class AmiOptions
         connection.Duration("heartbeat-timeout", HeartbeatTimeout);
         connection.Number("max-frame-size", MaxFrameSize);
         connection.Bool("share-read-buffers", ShareReadBuffers);
+        connection.Number("read-buffer-size", ReadBufferSize);
         connection.Number("max-outbound-queue-bytes", MaxOutboundQueueBytes);
         connection.Duration("logoff-timeout", LogoffTimeout);
         connection.AppendTo(sb);

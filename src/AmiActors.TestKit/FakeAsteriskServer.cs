@@ -519,6 +519,21 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
         NotifyChanged();
     }
 
+    // A restart on the same port must not wait for the old connections' TIME_WAIT: SO_REUSEADDR alone allows that on
+    // Unix. .NET's ReuseAddress option also sets SO_REUSEPORT there, which lets a second server listen on a port already in
+    // use and the kernel share connections between the two, so it is not used.
+    private static void AllowRebindAfterClose(Socket listener)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            listener.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        }
+        else if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        {
+            listener.SetRawSocketOption(0xFFFF /* SOL_SOCKET */, 0x4 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        }
+    }
+
     // After a stop, the old port may take a moment to be free again (connections closing): retry for a while.
     private async Task StartListeningAsync(bool retryWhilePortInUse, CancellationToken cancellationToken)
     {
@@ -535,7 +550,7 @@ public sealed class FakeAsteriskServer : IAsyncDisposable
                 var listener = new Socket(Options.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
-                    listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                    AllowRebindAfterClose(listener);
                     listener.Bind(new IPEndPoint(Options.Address, Port));
                     listener.Listen(512);
                     _listener = listener;

@@ -45,6 +45,9 @@ public sealed record AmiSettings
     /// of a copy (less allocation; a kept message keeps its whole read alive, see <see cref="Protocol.AmiMessage.Detach"/>).
     /// </summary>
     public bool ShareReadBuffers { get; init; }
+
+    /// <summary><c>ami.connection.read-buffer-size</c>: bytes Akka.IO reads from the socket at once, per connection.</summary>
+    public int ReadBufferSize { get; init; } = 32768;
     /// <summary><c>ami.connection.max-outbound-queue-bytes</c>.</summary>
     public int MaxOutboundQueueBytes { get; init; }
     /// <summary><c>ami.connection.logoff-timeout</c>.</summary>
@@ -84,6 +87,12 @@ public sealed record AmiSettings
     /// <summary>The servers of <c>ami.servers</c>, connected when the manager starts.</summary>
     public IReadOnlyList<AmiServerDefinition> Servers { get; init; } = Array.Empty<AmiServerDefinition>();
 
+    /// <summary>The smallest <see cref="ReadBufferSize"/> accepted.</summary>
+    public const int MinReadBufferSize = 512;
+
+    /// <summary>The largest <see cref="ReadBufferSize"/> accepted (1 MiB).</summary>
+    public const int MaxReadBufferSize = 1024 * 1024;
+
     /// <summary>Reads and validates the <c>ami</c> section of <paramref name="config"/>, with the embedded defaults as fallback.</summary>
     /// <exception cref="AmiConfigurationException">A value is missing or invalid (the message names the key, never a secret).</exception>
     public static AmiSettings Create(Config config)
@@ -100,6 +109,7 @@ public sealed record AmiSettings
             HeartbeatTimeout = r.Duration("ami.connection.heartbeat-timeout"),
             MaxFrameSize = r.Int("ami.connection.max-frame-size", 64),
             ShareReadBuffers = r.Bool("ami.connection.share-read-buffers"),
+            ReadBufferSize = r.Int("ami.connection.read-buffer-size", MinReadBufferSize),
             MaxOutboundQueueBytes = r.Int("ami.connection.max-outbound-queue-bytes", 1024),
             LogoffTimeout = r.Duration("ami.connection.logoff-timeout"),
             MinBackoff = r.Duration("ami.reconnect.min-backoff"),
@@ -120,6 +130,10 @@ public sealed record AmiSettings
             Dispatcher = r.DispatcherId("ami.dispatcher"),
             Servers = ReadServers(root, r),
         };
+        if (settings.ReadBufferSize > MaxReadBufferSize)
+        {
+            throw new AmiConfigurationException("ami.connection.read-buffer-size", $"must be at most {MaxReadBufferSize} (got {settings.ReadBufferSize})");
+        }
         if (settings.MaxBackoff < settings.MinBackoff)
         {
             throw new AmiConfigurationException("ami.reconnect.max-backoff", "must not be shorter than ami.reconnect.min-backoff");

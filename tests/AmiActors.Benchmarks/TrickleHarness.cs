@@ -24,7 +24,9 @@ namespace AmiActors.Benchmarks;
 /// (<c>akka.scheduler.tick-duration = 100ms</c>), <c>spin0</c> (tick100 plus
 /// <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0</c>, no thread-pool spinning before a worker sleeps), <c>pool</c> and
 /// <c>pool-tick100</c> (<c>ami.dispatcher = "akka.actor.default-dispatcher"</c>: a thread-pool hand-off per message, without and
-/// with the 100 ms tick).
+/// with the 100 ms tick); <c>raw-inline</c> and <c>spin0-inline</c> (raw-spin0 and spin0 with
+/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>: socket completions run on .NET's epoll thread instead of the pool);
+/// <c>spin0-rb4k</c> (spin0 with <c>ami.connection.read-buffer-size = 4096</c>, Akka.IO's own read size).
 /// </remarks>
 public sealed class TrickleHarness : IHarness
 {
@@ -110,18 +112,24 @@ public sealed class TrickleHarness : IHarness
         var env = new Dictionary<string, string>();
         string config = variant switch
         {
-            "raw" or "raw-spin0" => "",
+            "raw" or "raw-spin0" or "raw-inline" => "",
             "defaults" => "",
             "tick100" => "akka.scheduler.tick-duration = 100ms",
-            "spin0" => "akka.scheduler.tick-duration = 100ms",
+            "spin0" or "spin0-inline" => "akka.scheduler.tick-duration = 100ms",
+            "spin0-rb4k" => "akka.scheduler.tick-duration = 100ms\nami.connection.read-buffer-size = 4096",
             "pool" => "ami.dispatcher = \"akka.actor.default-dispatcher\"",
             "pool-tick100" => "ami.dispatcher = \"akka.actor.default-dispatcher\"\nakka.scheduler.tick-duration = 100ms",
-            _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, defaults, tick100, spin0, pool, pool-tick100)"),
+            _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, raw-inline, defaults, tick100, spin0, spin0-inline, spin0-rb4k, pool, pool-tick100)"),
         };
         var extra = variant.StartsWith("raw", StringComparison.Ordinal) ? new[] { "--raw" } : [];
-        if (variant is "spin0" or "raw-spin0")
+        if (variant is "spin0" or "raw-spin0" or "spin0-inline" or "raw-inline" or "spin0-rb4k")
         {
             env["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+        }
+        if (variant.EndsWith("-inline", StringComparison.Ordinal))
+        {
+            // .NET runs socket completions on its epoll thread instead of handing each to the thread pool.
+            env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         }
         using var client = StartSelf(["trickle-client", "--port", port.ToString(CultureInfo.InvariantCulture), "--connections", n.ToString(CultureInfo.InvariantCulture),
             "--rate", rate.ToString(CultureInfo.InvariantCulture), "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--hocon", config, .. extra], env);

@@ -31,6 +31,7 @@ public class AmiOptionsTests
             PublishToEventStream = false,
             ShareReadBuffers = true,
             ActionTimeout = TimeSpan.FromMilliseconds(1500),
+            ReadBufferSize = 65536,
         };
         options.AddServer("pbx-1", "10.0.0.10", 5039, "admin", "s3\"cr\\et", s =>
         {
@@ -53,6 +54,7 @@ public class AmiOptionsTests
         Assert.True(settings.ShareReadBuffers);
         Assert.Contains("share-read-buffers = on", options.ToHocon());
         Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.DefaultActionTimeout);
+        Assert.Equal(65536, settings.ReadBufferSize);
         Assert.Equal(AmiSettings.Default.LoginTimeout, settings.LoginTimeout);
         var pbx1 = Assert.Single(settings.Servers, s => s.Id == "pbx-1");
         Assert.Equal(new AmiServerDefinition("pbx-1", "10.0.0.10", 5039, "admin", "s3\"cr\\et")
@@ -134,6 +136,16 @@ public class AmiOptionsTests
         var e = Assert.Throws<ArgumentException>(options.Validate);
         Assert.Contains(expected, e.Message);
         Assert.Contains("Ami:Servers:0", e.Message);
+    }
+
+    [Theory]
+    [InlineData(511)]
+    [InlineData(1048577)]
+    public void A_read_buffer_size_outside_its_range_is_refused(int size)
+    {
+        var options = new AmiOptions { ReadBufferSize = size };
+        var e = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("Ami:ReadBufferSize must be between 512 and 1048576 bytes", e.Message);
     }
 
     [Fact]

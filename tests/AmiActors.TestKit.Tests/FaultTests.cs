@@ -8,6 +8,28 @@ public class FaultTests
     private static readonly FakeAsteriskOptions Fast = new() { FailedLoginDelay = TimeSpan.FromMilliseconds(50) };
 
     [Fact]
+    public async Task A_second_server_on_a_port_in_use_fails_to_start_instead_of_sharing_its_connections()
+    {
+        await using var first = await FakeAsteriskServer.StartAsync(Fast);
+        var error = await Assert.ThrowsAsync<SocketException>(() => FakeAsteriskServer.StartAsync(Fast with { Port = first.Port }));
+        Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task A_stopped_server_starts_again_on_the_same_port_while_its_old_connections_close()
+    {
+        await using var server = await FakeAsteriskServer.StartAsync(Fast);
+        int port = server.Port;
+        await using var client = await RawAmiClient.ConnectAsync(server.EndPoint);
+        await client.LoginAsync();
+        await server.StopAsync();
+        await server.StartAgainAsync();
+        Assert.Equal(port, server.Port);
+        await using var again = await RawAmiClient.ConnectAsync(server.EndPoint);
+        await again.LoginAsync();
+    }
+
+    [Fact]
     public async Task Aborting_a_session_resets_the_connection()
     {
         await using var server = await FakeAsteriskServer.StartAsync(Fast);

@@ -12,6 +12,7 @@ public class SettingsTests
         Assert.Equal(TimeSpan.FromSeconds(30), s.HeartbeatInterval);
         Assert.Equal(4194304, s.MaxFrameSize);
         Assert.False(s.ShareReadBuffers);
+        Assert.Equal(32768, s.ReadBufferSize);
         Assert.Equal(0, s.MaxAttempts);
         Assert.Equal(AmiDisconnectedPolicy.Buffer, s.WhenDisconnected);
         Assert.Equal(10000, s.MaxInFlight);
@@ -70,6 +71,8 @@ public class SettingsTests
     [InlineData("ami.actions.max-in-flight = 0", "ami.actions.max-in-flight")]
     [InlineData("ami.actions.when-disconnected = sometimes", "ami.actions.when-disconnected")]
     [InlineData("ami.connection.connect-timeout = soon", "ami.connection.connect-timeout")]
+    [InlineData("ami.connection.read-buffer-size = 511", "ami.connection.read-buffer-size")]
+    [InlineData("ami.connection.read-buffer-size = 1048577", "ami.connection.read-buffer-size")]
     [InlineData("ami.servers.x { host = h, username = u, secret = p, port = 99999 }", "ami.servers.x.port")]
     [InlineData("ami.servers.x { host = h, username = u, secret = p, auth-type = rsa }", "ami.servers.x.auth-type")]
     [InlineData("ami.servers.x { username = u, secret = p }", "ami.servers.x.host")]

@@ -306,7 +306,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _attemptsSinceLogin++;
         _downSince ??= Now;
         var timeout = _server.ConnectTimeout ?? _settings.ConnectTimeout;
-        var options = new AmiTransport.Options(_server.Host, _server.Port, timeout, _server.UseTls, _server.TlsServerName, _server.AcceptInvalidCertificate);
+        var options = new AmiTransport.Options(_server.Host, _server.Port, timeout, _server.UseTls, _server.TlsServerName, _server.AcceptInvalidCertificate, _settings.ReadBufferSize);
         _transport = Context.ActorOf(AmiTransport.Props(options), "transport-" + _incarnation);
         // The transport has its own connect timeout; this one also covers a TLS handshake that never ends.
         StartStage("connect", timeout + TimeSpan.FromSeconds(1));

@@ -20,7 +20,19 @@ namespace AmiActors.Actors;
 internal static class AmiTransport
 {
     /// <summary>Where and how to connect.</summary>
-    public sealed record Options(string Host, int Port, TimeSpan ConnectTimeout, bool UseTls, string? TlsServerName, bool AcceptInvalidCertificate);
+    public sealed record Options(string Host, int Port, TimeSpan ConnectTimeout, bool UseTls, string? TlsServerName, bool AcceptInvalidCertificate, int ReadBufferSize);
+
+    /// <summary>
+    /// Akka.IO's settings for one connection: the system's, with reads of up to <paramref name="readBufferSize"/> bytes (Akka.IO
+    /// rents a receive buffer of that size for the connection's life and also writes up to that many bytes at once). Akka.IO
+    /// requires its send and receive buffer sizes to be at least the frame size, so they are raised to twice it when smaller.
+    /// </summary>
+    public static TcpSettings ForConnection(TcpSettings system, int readBufferSize) => system with
+    {
+        MaxFrameSizeBytes = readBufferSize,
+        ReceiveBufferSize = Math.Max(system.ReceiveBufferSize, 2 * readBufferSize),
+        SendBufferSize = Math.Max(system.SendBufferSize, 2 * readBufferSize),
+    };
 
     /// <summary>
     /// The connection (and TLS handshake) is established; writes go to <see cref="Writer"/>, reads come from it. With
@@ -103,7 +115,11 @@ internal abstract class TransportActorBase : ReceiveActor
     protected override void PreStart()
     {
         EndPoint endpoint = IPAddress.TryParse(Options.Host, out var ip) ? new IPEndPoint(ip, Options.Port) : new DnsEndPoint(Options.Host, Options.Port);
-        Context.System.Tcp().Tell(new Tcp.Connect(endpoint, null, null, Options.ConnectTimeout, PullMode));
+        var connect = new Tcp.Connect(endpoint, null, null, Options.ConnectTimeout, PullMode)
+        {
+            TcpSettings = AmiTransport.ForConnection(TcpSettings.Create(Context.System), Options.ReadBufferSize),
+        };
+        Context.System.Tcp().Tell(connect);
     }
 
     /// <summary>Whether Akka.IO delivers reads only when asked (<see cref="Tcp.ResumeReading"/>).</summary>
