@@ -33,6 +33,12 @@ public sealed class AmiOptions
     /// <summary><c>ami.connection.max-frame-size</c>, in bytes.</summary>
     public int? MaxFrameSize { get; set; }
 
+    /// <summary>
+    /// <c>ami.connection.share-read-buffers</c>: messages reference the network read they arrived in instead of a
+    /// copy. Less allocation per event; a message the application keeps keeps its whole read alive unless it
+    /// calls <c>AmiMessage.Detach()</c>.
+    /// </summary>
+    public bool? ShareReadBuffers { get; set; }
     /// <summary><c>ami.connection.read-buffer-size</c>: bytes Akka.IO reads from the socket at once, per connection (512 to 1048576).</summary>
     public int? ReadBufferSize { get; set; }
 
@@ -180,6 +186,7 @@ public sealed class AmiOptions
         }
         connection.Duration("heartbeat-timeout", HeartbeatTimeout);
         connection.Number("max-frame-size", MaxFrameSize);
+        connection.Bool("share-read-buffers", ShareReadBuffers);
         connection.Number("read-buffer-size", ReadBufferSize);
         connection.Number("max-outbound-queue-bytes", MaxOutboundQueueBytes);
         connection.Duration("logoff-timeout", LogoffTimeout);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -11,33 +12,74 @@ namespace AmiActors.Protocol;
 /// so parsing a message costs two heap allocations (this object and that array). Strings are created
 /// only when a value is asked for, and each at most once. Instances are immutable and safe to share
 /// between threads and actors.
+/// <para>
+/// With <c>ami.connection.share-read-buffers = on</c> (<see cref="AmiParser.ReadShared"/>), a message instead references the
+/// array of the network read it arrived in, and its line index (2 bytes per line) is carved from an array many messages
+/// share: the object and its index cost about 90 bytes for a typical 17-line event, and no copy of the frame. Every
+/// accessor reads the same either way. Such a message (<see cref="SharesReadBuffer"/>) keeps its whole read alive:
+/// call <see cref="Detach"/> for one you keep.
+/// </para>
 /// </remarks>
 public sealed class AmiMessage
 {
     // Layout of _data: [frame bytes][pad to 4][line index: 4 entries per line][legacy body: 2 entries].
     // Line entry: nameStart, nameLength (-1 for a line without a colon), valueStart, valueLength.
     // Entries are 16-bit (0xFFFF for -1) when the frame is shorter than 64 KiB, as nearly every frame is, and 32-bit otherwise.
+    //
+    // A shared message (built by AmiParser.ReadShared) references a read's array instead: _data is that array,
+    // the frame starts at Offset, and its compact line index lives in _index at _packed >> 3 (a slab many
+    // messages share), frames under 32 KiB only. The index is a header (line count: 16 bits, frame offset: 32 bits)
+    // then one 16-bit entry per line, relative to the frame start: the line's colon, or for a line without one its
+    // start | 0x8000; then the legacy body's start and length (0xFFFF for -1). The rest follows from the bytes: a
+    // line starts after the last LF before its colon (names hold no LF), its content ends at the next LF (less one
+    // CR), and its value starts after the colon and one space, exactly as the parser splits lines.
     private readonly byte[] _data;
-    private readonly int _indexOffset;
+    private readonly byte[] _index;
+    private readonly int _packed; // Kind in the low 3 bits; a shared message's index offset above them
     private readonly int _frameLength;
-    private readonly int _lineCount;
     private string?[]? _values;
     private string?[]? _names;
 
     private AmiMessage(byte[] data, int frameLength, int indexOffset, int lineCount, AmiMessageKind kind)
     {
         _data = data;
+        _index = data;
         _frameLength = frameLength;
-        _indexOffset = indexOffset;
-        _lineCount = lineCount;
-        Kind = kind;
+        Debug.Assert(indexOffset == OwnedIndexOffset(frameLength) && lineCount == LineCount);
+        _packed = (int)kind;
+    }
+
+    private AmiMessage(byte[] data, int frameLength, byte[] index, int indexOffset, AmiMessageKind kind)
+    {
+        _data = data;
+        _index = index;
+        _frameLength = frameLength;
+        Debug.Assert(indexOffset < 1 << 28);
+        _packed = indexOffset << 3 | (int)kind;
     }
 
     /// <summary>The kind of frame: event, response, banner or unknown.</summary>
-    public AmiMessageKind Kind { get; }
+    public AmiMessageKind Kind => (AmiMessageKind)(_packed & 7);
+
+    // A shared message's index is never in its frame's array (a slab or an array of its own).
+    private bool Shared => !ReferenceEquals(_index, _data);
+
+    private int IndexOffset => Shared ? _packed >> 3 : OwnedIndexOffset(_frameLength);
+
+    private static int OwnedIndexOffset(int frameLength) => (frameLength + 3) & ~3;
+
+    // Kept out of the object's fields (which are as many as before shared messages existed): a copied message's
+    // line count follows from its array's length, a shared message's count and frame offset head its index.
+    private int LineCount => Shared
+        ? MemoryMarshal.Read<ushort>(_index.AsSpan(IndexOffset))
+        : ((_data.Length - OwnedIndexOffset(_frameLength)) / (IsWide(_frameLength) ? sizeof(int) : sizeof(ushort)) - 2) / 4;
+
+    private int Offset => Shared ? MemoryMarshal.Read<int>(_index.AsSpan(IndexOffset + sizeof(ushort))) : 0;
+
+    private const int SharedHeaderBytes = sizeof(ushort) + sizeof(int);
 
     /// <summary>Number of header lines (including lines without a colon).</summary>
-    public int Count => _lineCount;
+    public int Count => LineCount;
 
     /// <summary>Number of bytes this frame occupied on the wire, line ends and the terminating blank line included.</summary>
     public int ByteSize => _frameLength;
@@ -45,15 +87,110 @@ public sealed class AmiMessage
     // 0xFFFF is the 16-bit form of -1, so a 16-bit index needs every offset and length below it.
     private static bool IsWide(int frameLength) => frameLength >= ushort.MaxValue;
 
+    /// <summary>
+    /// True when this message references the array of the read it arrived in instead of owning a copy of its
+    /// bytes (see <c>ami.connection.share-read-buffers</c>). Such a message keeps that whole read alive while it
+    /// is reachable; <see cref="Detach"/> returns a copy that owns only its own bytes.
+    /// </summary>
+    public bool SharesReadBuffer => Shared;
+
+    /// <summary>
+    /// A message that owns a copy of its bytes: this instance when it already does, otherwise a new, equivalent
+    /// message. Call it for a message you keep beyond handling it (in a cache, a collection, actor state) when
+    /// <c>ami.connection.share-read-buffers</c> is on, so that it does not hold the read it arrived in.
+    /// </summary>
+    public AmiMessage Detach()
+    {
+        if (!Shared)
+        {
+            return this;
+        }
+        int count = LineCount;
+        Span<int> lines = count <= 64 ? stackalloc int[count * 2] : new int[count * 2];
+        for (int i = 0; i < count; i++)
+        {
+            lines[i * 2] = SharedLineStart(i);
+            lines[i * 2 + 1] = SharedContentEnd(i);
+        }
+        var copy = Build(Frame, lines, BodyStart, BodyLength, Kind == AmiMessageKind.Banner);
+        copy._values = _values is null ? null : (string?[])_values.Clone();
+        copy._names = _names is null ? null : (string?[])_names.Clone();
+        return copy;
+    }
+
+    private ReadOnlySpan<byte> Frame => _data.AsSpan(Offset, _frameLength);
+
     private int Ix(int entry)
     {
-        if (IsWide(_frameLength))
+        if (!Shared && IsWide(_frameLength))
         {
-            return MemoryMarshal.Read<int>(_data.AsSpan(_indexOffset + entry * sizeof(int)));
+            return MemoryMarshal.Read<int>(_index.AsSpan(IndexOffset + entry * sizeof(int)));
         }
-        ushort value = MemoryMarshal.Read<ushort>(_data.AsSpan(_indexOffset + entry * sizeof(ushort)));
+        int at = Shared ? IndexOffset + SharedHeaderBytes : IndexOffset;
+        ushort value = MemoryMarshal.Read<ushort>(_index.AsSpan(at + entry * sizeof(ushort)));
         return value == ushort.MaxValue ? -1 : value;
     }
+
+    private const int NoColon = 0x8000;
+
+    private int SharedEntry(int i) => MemoryMarshal.Read<ushort>(_index.AsSpan(IndexOffset + SharedHeaderBytes + i * sizeof(ushort)));
+
+    // Start (frame-relative) of line i of a shared message.
+    private int SharedLineStart(int i)
+    {
+        int e = SharedEntry(i);
+        return (e & NoColon) != 0 ? e & ~NoColon : Frame[..e].LastIndexOf((byte)'\n') + 1;
+    }
+
+    // Content end (frame-relative) of line i of a shared message: its LF, less one CR.
+    private int SharedContentEnd(int i)
+    {
+        int anchor = SharedEntry(i) & ~NoColon;
+        var frame = Frame;
+        int end = anchor + frame[anchor..].IndexOf((byte)'\n');
+        return end > anchor && frame[end - 1] == (byte)'\r' ? end - 1 : end;
+    }
+
+    private int NameLength(int i)
+    {
+        if (!Shared)
+        {
+            return Ix(i * 4 + 1);
+        }
+        int e = SharedEntry(i);
+        return (e & NoColon) != 0 ? -1 : e - SharedLineStart(i);
+    }
+
+    private int NameStart(int i) => Shared ? SharedLineStart(i) : Ix(i * 4);
+
+    private void ValueRange(int i, out int start, out int length)
+    {
+        if (!Shared)
+        {
+            start = Ix(i * 4 + 2);
+            length = Ix(i * 4 + 3);
+            return;
+        }
+        int e = SharedEntry(i);
+        int end = SharedContentEnd(i);
+        if ((e & NoColon) != 0)
+        {
+            start = e & ~NoColon;
+        }
+        else
+        {
+            start = e + 1;
+            if (start < end && _data[Offset + start] == (byte)' ')
+            {
+                start++;
+            }
+        }
+        length = end - start;
+    }
+
+    private int BodyStart => Shared ? Ix(LineCount) : Ix(LineCount * 4);
+
+    private int BodyLength => Shared ? Ix(LineCount + 1) : Ix(LineCount * 4 + 1);
 
     /// <summary>The value of the first header named <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? this[string name] => Get(name);
@@ -105,7 +242,7 @@ public sealed class AmiMessage
     {
         get
         {
-            var headers = new AmiHeader[_lineCount];
+            var headers = new AmiHeader[LineCount];
             for (int i = 0; i < headers.Length; i++)
             {
                 headers[i] = new AmiHeader(NameAt(i), ValueAt(i));
@@ -118,7 +255,7 @@ public sealed class AmiMessage
     public string NameAt(int index)
     {
         CheckIndex(index);
-        var names = _names ??= new string?[_lineCount];
+        var names = _names ??= new string?[LineCount];
         return names[index] ??= CreateName(index);
     }
 
@@ -126,30 +263,53 @@ public sealed class AmiMessage
     public string ValueAt(int index)
     {
         CheckIndex(index);
-        var values = _values ??= new string?[_lineCount];
+        var values = _values ??= new string?[LineCount];
         return values[index] ??= Encoding.UTF8.GetString(ValueBytes(index));
     }
 
     /// <summary>The raw UTF-8 bytes of the name of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> NameBytes(int index)
     {
-        int len = Ix(index * 4 + 1);
-        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(Ix(index * 4), len);
+        int len = NameLength(index);
+        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(Offset + NameStart(index), len);
     }
 
     /// <summary>The raw UTF-8 bytes of the value of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> ValueBytes(int index)
     {
-        return _data.AsSpan(Ix(index * 4 + 2), Ix(index * 4 + 3));
+        ValueRange(index, out int start, out int length);
+        return _data.AsSpan(Offset + start, length);
     }
 
     /// <summary>The index of the first header named <paramref name="name"/> at or after <paramref name="start"/>, or -1.</summary>
     public int IndexOf(string name, int start = 0)
     {
-        for (int i = start; i < _lineCount; i++)
+        if (Shared)
         {
-            int len = Ix(i * 4 + 1);
-            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(Ix(i * 4), len), name))
+            if (name.Contains('\n', StringComparison.Ordinal))
+            {
+                return -1; // no header name holds an LF (and a match must not span lines)
+            }
+            var frame = Frame;
+            for (int i = start, count = LineCount; i < count; i++)
+            {
+                int colon = SharedEntry(i);
+                if ((colon & NoColon) == 0 && colon >= name.Length)
+                {
+                    var candidate = frame.Slice(colon - name.Length, name.Length);
+                    // The name must be the whole text between the line start and the colon.
+                    if (System.Text.Ascii.EqualsIgnoreCase(candidate, name) && (colon == name.Length || frame[colon - name.Length - 1] == (byte)'\n'))
+                    {
+                        return i;
+                    }
+                }
+            }
+            return -1;
+        }
+        for (int i = start, count = LineCount; i < count; i++)
+        {
+            int len = NameLength(i);
+            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(Offset + NameStart(i), len), name))
             {
                 return i;
             }
@@ -206,7 +366,7 @@ public sealed class AmiMessage
     {
         get
         {
-            if (Kind != AmiMessageKind.Banner || _lineCount == 0)
+            if (Kind != AmiMessageKind.Banner || LineCount == 0)
             {
                 return null;
             }
@@ -217,18 +377,18 @@ public sealed class AmiMessage
     }
 
     /// <summary>The banner line's text; null for other kinds.</summary>
-    public string? BannerText => Kind == AmiMessageKind.Banner && _lineCount > 0 ? ValueAt(0) : null;
+    public string? BannerText => Kind == AmiMessageKind.Banner && LineCount > 0 ? ValueAt(0) : null;
 
     /// <summary>True for a legacy (Asterisk 13 and earlier) <c>Response: Follows</c> Command frame with a raw body.</summary>
-    public bool HasLegacyBody => Ix(_lineCount * 4 + 1) >= 0;
+    public bool HasLegacyBody => BodyLength >= 0;
 
     /// <summary>The raw body of a legacy <c>Response: Follows</c> Command frame (up to <c>--END COMMAND--</c>), or null.</summary>
     public string? LegacyBody
     {
         get
         {
-            int len = Ix(_lineCount * 4 + 1);
-            return len < 0 ? null : Encoding.UTF8.GetString(_data, Ix(_lineCount * 4), len);
+            int len = BodyLength;
+            return len < 0 ? null : Encoding.UTF8.GetString(_data, Offset + BodyStart, len);
         }
     }
 
@@ -272,21 +432,21 @@ public sealed class AmiMessage
     public byte[] ToWireBytes()
     {
         using var ms = new MemoryStream(_frameLength + 32);
-        for (int i = 0; i < _lineCount; i++)
+        for (int i = 0, count = LineCount; i < count; i++)
         {
-            int nameLen = Ix(i * 4 + 1);
+            int nameLen = NameLength(i);
             if (nameLen >= 0)
             {
-                ms.Write(_data, Ix(i * 4), nameLen);
+                ms.Write(_data, Offset + NameStart(i), nameLen);
                 ms.Write(": "u8);
             }
             ms.Write(ValueBytes(i));
             ms.Write("\r\n"u8);
         }
-        int bodyLen = Ix(_lineCount * 4 + 1);
+        int bodyLen = BodyLength;
         if (bodyLen >= 0)
         {
-            ms.Write(_data, Ix(_lineCount * 4), bodyLen);
+            ms.Write(_data, Offset + BodyStart, bodyLen);
             ms.Write("--END COMMAND--\r\n"u8);
         }
         if (Kind != AmiMessageKind.Banner)
@@ -307,7 +467,7 @@ public sealed class AmiMessage
             AmiMessageKind.Action => ActionName ?? "?",
             _ => "-",
         };
-        return $"AmiMessage({Kind} {name}, {_lineCount} headers, {_frameLength} bytes)";
+        return $"AmiMessage({Kind} {name}, {LineCount} headers, {_frameLength} bytes)";
     }
 
     /// <summary>Creates a message from headers, as if it had been received (for servers, tests and tools).</summary>
@@ -361,7 +521,7 @@ public sealed class AmiMessage
     {
         int lineCount = lines.Length / 2;
         int frameLength = frame.Length;
-        int indexOffset = (frameLength + 3) & ~3;
+        int indexOffset = OwnedIndexOffset(frameLength);
         bool wide = IsWide(frameLength);
         var data = GC.AllocateUninitializedArray<byte>(indexOffset + (lineCount * 4 + 2) * (wide ? sizeof(int) : sizeof(ushort)));
         frame.CopyTo(data);
@@ -391,25 +551,70 @@ public sealed class AmiMessage
             ix[o + 1] = colon;
             ix[o + 2] = ls + vs;
             ix[o + 3] = line.Length - vs;
-            if (kind != AmiMessageKind.Event)
-            {
-                if (colon == 5 && System.Text.Ascii.EqualsIgnoreCase(line[..5], "Event"u8))
-                {
-                    kind = AmiMessageKind.Event;
-                }
-                else if (colon == 8 && kind != AmiMessageKind.Response && System.Text.Ascii.EqualsIgnoreCase(line[..8], "Response"u8))
-                {
-                    kind = AmiMessageKind.Response;
-                }
-                else if (colon == 6 && kind == AmiMessageKind.Unknown && System.Text.Ascii.EqualsIgnoreCase(line[..6], "Action"u8))
-                {
-                    kind = AmiMessageKind.Action;
-                }
-            }
+            kind = Classify(kind, line, colon);
         }
         ix[lineCount * 4] = bodyStart;
         ix[lineCount * 4 + 1] = bodyLength;
         return new AmiMessage(data, frameLength, indexOffset, lineCount, kind);
+    }
+
+    private static AmiMessageKind Classify(AmiMessageKind kind, ReadOnlySpan<byte> line, int colon)
+    {
+        if (kind != AmiMessageKind.Event)
+        {
+            if (colon == 5 && System.Text.Ascii.EqualsIgnoreCase(line[..5], "Event"u8))
+            {
+                kind = AmiMessageKind.Event;
+            }
+            else if (colon == 8 && kind != AmiMessageKind.Response && System.Text.Ascii.EqualsIgnoreCase(line[..8], "Response"u8))
+            {
+                kind = AmiMessageKind.Response;
+            }
+            else if (colon == 6 && kind == AmiMessageKind.Unknown && System.Text.Ascii.EqualsIgnoreCase(line[..6], "Action"u8))
+            {
+                kind = AmiMessageKind.Action;
+            }
+        }
+        return kind;
+    }
+
+    /// <summary>
+    /// Builds a message that references <paramref name="frameLength"/> bytes of <paramref name="array"/> at
+    /// <paramref name="offset"/> (which its caller guarantees are never modified) with a compact index taken from
+    /// <paramref name="slab"/>; null when the frame does not fit the compact index (the caller then copies it).
+    /// <paramref name="lines"/> holds (start, content end) pairs relative to the frame, as for <see cref="Build"/>.
+    /// </summary>
+    internal static AmiMessage? BuildShared(byte[] array, int offset, int frameLength, ReadOnlySpan<int> lines, int bodyStart, int bodyLength, IndexSlab slab)
+    {
+        int lineCount = lines.Length / 2;
+        if (frameLength >= NoColon || lineCount == 0 || lines[0] != 0)
+        {
+            return null;
+        }
+        var frame = new ReadOnlySpan<byte>(array, offset, frameLength);
+        int entries = lineCount + 2;
+        var (index, indexOffset) = slab.Take(SharedHeaderBytes + entries * sizeof(ushort));
+        var header = index.AsSpan(indexOffset, SharedHeaderBytes);
+        MemoryMarshal.Write(header, (ushort)lineCount);
+        MemoryMarshal.Write(header[sizeof(ushort)..], offset);
+        var ix = new IndexWriter(index.AsSpan(indexOffset + SharedHeaderBytes, entries * sizeof(ushort)), wide: false);
+        var kind = AmiMessageKind.Unknown;
+        for (int i = 0; i < lineCount; i++)
+        {
+            int ls = lines[i * 2];
+            var line = frame[ls..lines[i * 2 + 1]];
+            int colon = line.IndexOf((byte)':');
+            if (colon < 0)
+            {
+                ix[i] = ls | NoColon;
+                continue;
+            }
+            ix[i] = ls + colon;
+            kind = Classify(kind, line, colon);
+        }
+        ix[lineCount] = bodyStart;
+        ix[lineCount + 1] = bodyLength;
+        return new AmiMessage(array, frameLength, index, indexOffset, kind);
     }
 
     private readonly ref struct IndexWriter(Span<byte> index, bool wide)
@@ -445,7 +650,7 @@ public sealed class AmiMessage
 
     private void CheckIndex(int index)
     {
-        if ((uint)index >= (uint)_lineCount)
+        if ((uint)index >= (uint)LineCount)
         {
             throw new ArgumentOutOfRangeException(nameof(index));
         }

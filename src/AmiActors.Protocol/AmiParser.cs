@@ -62,6 +62,10 @@ public sealed class AmiParser
     private int _legacyState;    // 0 none, 1 headers of a Follows frame, 2 in raw body, 3 after --END COMMAND--
     private int _bodyStart = -1, _bodyLength = -1, _bodySearchFrom;
     private long _consumedBefore; // stream offset of _buffer[0]
+    // Shared reads (ReadShared): _buffer[p] for p in [_shareFrom, _shareTo) is _shareArray[p + _shareDelta].
+    private byte[]? _shareArray;
+    private int _shareFrom, _shareTo, _shareDelta;
+    private IndexSlab? _slab;
 
     /// <summary>Creates a parser with the given options (defaults when null).</summary>
     public AmiParser(AmiParserOptions? options = null)
@@ -101,7 +105,44 @@ public sealed class AmiParser
             {
                 return AmiReadStatus.NeedMoreData;
             }
+            _shareArray = null;
             int taken = Fill(input);
+            input = input[taken..];
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="Read(ref ReadOnlySpan{byte}, out AmiMessage?, out AmiProtocolError)"/>, for a chunk whose
+    /// array the caller guarantees nobody will ever modify (a fresh array per network read, for instance). A
+    /// complete frame that lies wholly inside the chunk becomes a message that references the chunk's array
+    /// instead of copying its bytes (<see cref="AmiMessage.SharesReadBuffer"/>); a frame that spans chunks, the
+    /// banner, and frames of 64 KiB or more are copied as by the span overload. Each shared message keeps the
+    /// whole array alive while it is reachable: see <see cref="AmiMessage.Detach"/>.
+    /// Call repeatedly with the same (advanced) segment until it returns <see cref="AmiReadStatus.NeedMoreData"/>.
+    /// </summary>
+    public AmiReadStatus ReadShared(ref ArraySegment<byte> input, out AmiMessage? message, out AmiProtocolError error)
+    {
+        while (true)
+        {
+            var status = Scan(out message, out error, build: true);
+            if (status != AmiReadStatus.NeedMoreData)
+            {
+                return status;
+            }
+            if (input.Count == 0 || input.Array is null)
+            {
+                return AmiReadStatus.NeedMoreData;
+            }
+            int taken = Fill(input.AsSpan());
+            // Fill may have compacted the buffer: the new bytes start at _end - taken.
+            int at = _end - taken;
+            if (_shareArray != input.Array || _shareTo != at || _shareDelta != input.Offset - at)
+            {
+                _shareArray = input.Array;
+                _shareFrom = at;
+                _shareDelta = input.Offset - at;
+            }
+            _shareTo = _end;
             input = input[taken..];
         }
     }
@@ -129,6 +170,7 @@ public sealed class AmiParser
             {
                 return frames;
             }
+            _shareArray = null;
             input = input[Fill(input)..];
         }
     }
@@ -155,6 +197,7 @@ public sealed class AmiParser
     {
         _consumedBefore += _end;
         _frameStart = _end = _lineStart = _scanned = 0;
+        _shareArray = null;
         _lineInts = 0;
         _discarding = false;
         _discardDirty = false;
@@ -206,6 +249,9 @@ public sealed class AmiParser
         _end = live;
         _lineStart -= shift;
         _scanned = Math.Max(0, _scanned - shift);
+        _shareFrom -= shift;
+        _shareTo -= shift;
+        _shareDelta += shift;
         if (_bodySearchFrom > 0)
         {
             _bodySearchFrom -= shift;
@@ -288,7 +334,12 @@ public sealed class AmiParser
                 }
                 if (build)
                 {
-                    message = AmiMessage.Build(buffer.AsSpan(_frameStart, lineEnd + 1 - _frameStart), _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, banner: false);
+                    int frameLength = lineEnd + 1 - _frameStart;
+                    if (_shareArray is { } shared && _frameStart >= _shareFrom && lineEnd < _shareTo)
+                    {
+                        message = AmiMessage.BuildShared(shared, _frameStart + _shareDelta, frameLength, _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, _slab ??= new IndexSlab());
+                    }
+                    message ??= AmiMessage.Build(buffer.AsSpan(_frameStart, frameLength), _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, banner: false);
                 }
                 _frameStart = _lineStart;
                 _lineInts = 0;

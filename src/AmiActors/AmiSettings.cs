@@ -40,6 +40,11 @@ public sealed record AmiSettings
     public TimeSpan HeartbeatTimeout { get; init; }
     /// <summary><c>ami.connection.max-frame-size</c>, in bytes.</summary>
     public int MaxFrameSize { get; init; }
+    /// <summary>
+    /// <c>ami.connection.share-read-buffers</c>: messages reference the array of the read they arrived in instead
+    /// of a copy (less allocation; a kept message keeps its whole read alive, see <see cref="Protocol.AmiMessage.Detach"/>).
+    /// </summary>
+    public bool ShareReadBuffers { get; init; }
 
     /// <summary><c>ami.connection.read-buffer-size</c>: bytes Akka.IO reads from the socket at once, per connection.</summary>
     public int ReadBufferSize { get; init; } = 32768;
@@ -103,6 +108,7 @@ public sealed record AmiSettings
             HeartbeatInterval = r.OptionalDuration("ami.connection.heartbeat-interval"),
             HeartbeatTimeout = r.Duration("ami.connection.heartbeat-timeout"),
             MaxFrameSize = r.Int("ami.connection.max-frame-size", 64),
+            ShareReadBuffers = r.Bool("ami.connection.share-read-buffers"),
             ReadBufferSize = r.Int("ami.connection.read-buffer-size", MinReadBufferSize),
             MaxOutboundQueueBytes = r.Int("ami.connection.max-outbound-queue-bytes", 1024),
             LogoffTimeout = r.Duration("ami.connection.logoff-timeout"),

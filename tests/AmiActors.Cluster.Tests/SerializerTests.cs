@@ -40,6 +40,29 @@ public sealed class SerializerTests : IDisposable
     }
 
     [Fact]
+    public void Events_that_share_their_read_buffer_round_trip_like_copied_ones_legacy_command_body_included()
+    {
+        var wire = System.Text.Encoding.ASCII.GetBytes(
+            "Event: Hangup\r\nPrivilege: call,all\r\nChannel: PJSIP/100-0000001\r\nCause: 16\r\n\r\n" +
+            "Response: Follows\r\nPrivilege: Command\r\nActionID: c-1\r\nline one\nline two\r\n--END COMMAND--\r\n\r\n");
+        var parser = new AmiParser(new AmiParserOptions { ExpectBanner = false });
+        var segment = new ArraySegment<byte>(wire);
+        var shared = new List<AmiMessage>();
+        while (parser.ReadShared(ref segment, out var m, out _) == AmiReadStatus.Message)
+        {
+            shared.Add(m!);
+        }
+        Assert.Equal(2, shared.Count);
+        Assert.All(shared, m => Assert.True(m.SharesReadBuffer));
+        var e = RoundTrip(AmiEventReceived.Create("pbx1", shared[0]));
+        SameFrame(shared[0], e.Event);
+        Assert.Equal("16", e.Event["Cause"]);
+        var command = RoundTrip(AmiEventReceived.Create("pbx1", shared[1]));
+        SameFrame(shared[1], command.Event);
+        Assert.Equal(["line one", "line two"], command.Event.CommandOutput);
+    }
+
+    [Fact]
     public void An_event_batch_round_trips_in_order_with_its_typed_classes()
     {
         var batch = new EventBatch("pbx1", Enumerable.Range(0, 5).Select(i => AmiEventReceived.Create("pbx1", Event(i % 2 == 0 ? "Hangup" : "MyOwnEvent", i))).ToList());

@@ -11,6 +11,7 @@ public class SettingsTests
         Assert.Equal(TimeSpan.FromSeconds(10), s.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), s.HeartbeatInterval);
         Assert.Equal(4194304, s.MaxFrameSize);
+        Assert.False(s.ShareReadBuffers);
         Assert.Equal(32768, s.ReadBufferSize);
         Assert.Equal(0, s.MaxAttempts);
         Assert.Equal(AmiDisconnectedPolicy.Buffer, s.WhenDisconnected);
@@ -18,6 +19,24 @@ public class SettingsTests
         Assert.True(s.PublishToEventStream);
         Assert.Equal("ami.inline-dispatcher", s.Dispatcher);
         Assert.Empty(s.Servers);
+    }
+
+    [Theory]
+    [InlineData("on", true)]
+    [InlineData("true", true)]
+    [InlineData("off", false)]
+    public void Share_read_buffers_is_read_from_the_connection_section(string value, bool expected)
+    {
+        var s = AmiSettings.Create(ConfigurationFactory.ParseString($"ami.connection.share-read-buffers = {value}"));
+        Assert.Equal(expected, s.ShareReadBuffers);
+    }
+
+    [Fact]
+    public void A_share_read_buffers_value_that_is_not_on_or_off_is_an_error_naming_the_key()
+    {
+        var e = Assert.Throws<AmiConfigurationException>(() => AmiSettings.Create(ConfigurationFactory.ParseString("ami.connection.share-read-buffers = sometimes")));
+        Assert.Contains("ami.connection.share-read-buffers", e.Message);
+        Assert.Contains("on or off", e.Message);
     }
 
     [Fact]

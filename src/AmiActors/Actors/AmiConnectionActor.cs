@@ -496,10 +496,13 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _eventsCapacityHint = Math.Clamp(data.Count / 256, 4, 1024);
         List<AmiMessage>? events = null;
         {
-            ReadOnlySpan<byte> input = data.ToReadOnlySpan();
+            ArraySegment<byte> segment = default;
+            bool shared = _settings.ShareReadBuffers && ByteStringArrays.TryGetSegment(data, out segment);
+            ReadOnlySpan<byte> input = shared ? default : data.ToReadOnlySpan();
             while (_parser is { } parser)
             {
-                var status = parser.Read(ref input, out var message, out var error);
+                // A ByteString's array is never modified once built (Akka.IO and the TLS transport allocate one per read).
+                var status = shared ? parser.ReadShared(ref segment, out var message, out var error) : parser.Read(ref input, out message, out error);
                 if (status == AmiReadStatus.NeedMoreData)
                 {
                     break;
