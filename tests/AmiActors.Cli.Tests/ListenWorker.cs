@@ -1,12 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using AmiActors.TestKit;
-using Xunit.Abstractions;
 
 namespace AmiActors.Cli.Tests;
 

@@ -31,10 +31,7 @@ internal sealed class AmiInlineDispatcher : MessageDispatcher
     public const string DispatcherId = "ami.inline-dispatcher";
 
     /// <summary>Most inline mailbox runs nested on one thread.</summary>
-    public const int MaxDepth = 4;
-
-    [ThreadStatic]
-    private static int t_depth;
+    public const int MaxDepth = InlineRuns.MaxDepth;
 
     private readonly MessageDispatcher _pool;
 
@@ -58,20 +55,10 @@ internal sealed class AmiInlineDispatcher : MessageDispatcher
 
     protected override void ExecuteTask(IRunnable run)
     {
-        if (t_depth < MaxDepth && (Thread.CurrentThread.IsThreadPoolThread || SocketThreadDispatcherConfigurator.OnSocketThread()) && InActor())
+        if (!InlineRuns.TryRun(run, static () => (Thread.CurrentThread.IsThreadPoolThread || SocketThreadDispatcherConfigurator.OnSocketThread()) && InActor()))
         {
-            t_depth++;
-            try
-            {
-                run.Run();
-            }
-            finally
-            {
-                t_depth--;
-            }
-            return;
+            _pool.Schedule(run);
         }
-        _pool.Schedule(run);
     }
 
     // The thread is running an actor's message (Akka.IO's connection actor, a connection actor...), not application code.
@@ -89,5 +76,34 @@ internal sealed class AmiInlineDispatcher : MessageDispatcher
             : base(config, prerequisites) => _instance = new AmiInlineDispatcher(this, pool);
 
         public override MessageDispatcher Dispatcher() => _instance;
+    }
+}
+
+/// <summary>Runs a mailbox on the calling thread, at most <see cref="MaxDepth"/> runs nested per thread, for every inline dispatcher together.</summary>
+internal static class InlineRuns
+{
+    /// <summary>Most inline mailbox runs nested on one thread.</summary>
+    public const int MaxDepth = 4;
+
+    [ThreadStatic]
+    private static int t_depth;
+
+    /// <summary>Runs <paramref name="run"/> here when below the depth and <paramref name="here"/> says this thread may; false otherwise.</summary>
+    public static bool TryRun(IRunnable run, Func<bool> here)
+    {
+        if (t_depth >= MaxDepth || !here())
+        {
+            return false;
+        }
+        t_depth++;
+        try
+        {
+            run.Run();
+        }
+        finally
+        {
+            t_depth--;
+        }
+        return true;
     }
 }

@@ -14,7 +14,7 @@ namespace AmiActors.Actors;
 /// </summary>
 /// <remarks>
 /// Every actor of the system runs on the socket thread when a read reaches it there (at most <see cref="MaxDepth"/>
-/// runs nested): while one does, no socket of the process completes. Meant for a process whose actors never block,
+/// runs nested, counting the AMI actors'): while one does, no socket of the process completes. Meant for a process whose actors never block,
 /// such as the <c>ami</c> worker.
 /// </remarks>
 public sealed class SocketThreadDispatcherConfigurator : MessageDispatcherConfigurator
@@ -28,8 +28,8 @@ public sealed class SocketThreadDispatcherConfigurator : MessageDispatcherConfig
     /// <inheritdoc />
     public override MessageDispatcher Dispatcher() => _instance;
 
-    /// <summary>Most inline runs nested on the socket thread.</summary>
-    public const int MaxDepth = 4;
+    /// <summary>Most inline runs nested on the socket thread (shared with <c>ami.inline-dispatcher</c>).</summary>
+    public const int MaxDepth = InlineRuns.MaxDepth;
 
     /// <summary>The HOCON that makes this the default dispatcher of an actor system.</summary>
     public static Config DefaultDispatcherConfig { get; } = ConfigurationFactory.ParseString(
@@ -77,29 +77,16 @@ public sealed class SocketThreadDispatcherConfigurator : MessageDispatcherConfig
 
     private sealed class SocketThreadDispatcher : MessageDispatcher
     {
-        [ThreadStatic]
-        private static int t_depth;
-
         public SocketThreadDispatcher(MessageDispatcherConfigurator configurator) : base(configurator)
         {
         }
 
         protected override void ExecuteTask(IRunnable run)
         {
-            if (t_depth < MaxDepth && OnSocketThread())
+            if (!InlineRuns.TryRun(run, OnSocketThread))
             {
-                t_depth++;
-                try
-                {
-                    run.Run();
-                }
-                finally
-                {
-                    t_depth--;
-                }
-                return;
+                ThreadPool.UnsafeQueueUserWorkItem(static r => ((IRunnable)r!).Run(), run);
             }
-            ThreadPool.UnsafeQueueUserWorkItem(static r => ((IRunnable)r!).Run(), run);
         }
 
         protected override void Shutdown()
