@@ -26,7 +26,9 @@ namespace AmiActors.Benchmarks;
 /// <c>pool-tick100</c> (<c>ami.dispatcher = "akka.actor.default-dispatcher"</c>: a thread-pool hand-off per message, without and
 /// with the 100 ms tick); <c>raw-inline</c> and <c>spin0-inline</c> (raw-spin0 and spin0 with
 /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>: socket completions run on .NET's epoll thread instead of the pool);
-/// <c>spin0-rb4k</c> (spin0 with <c>ami.connection.read-buffer-size = 4096</c>, Akka.IO's own read size).
+/// <c>spin0-rb4k</c> (spin0 with <c>ami.connection.read-buffer-size = 4096</c>, Akka.IO's own read size); <c>spin0-epoll</c>
+/// (spin0, inline completions and <c>SocketThreadDispatcherConfigurator</c> as the default dispatcher: reads run on the socket
+/// thread, as <c>ami.listen.socket-thread</c> does) and <c>spin0-epoll-share</c> (the same with <c>share-read-buffers = on</c>).
 /// </remarks>
 public sealed class TrickleHarness : IHarness
 {
@@ -117,17 +119,18 @@ public sealed class TrickleHarness : IHarness
             "tick100" => "akka.scheduler.tick-duration = 100ms",
             "spin0" or "spin0-inline" => "akka.scheduler.tick-duration = 100ms",
             "spin0-epoll" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"",
+            "spin0-epoll-share" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"\nami.connection.share-read-buffers = on",
             "spin0-rb4k" => "akka.scheduler.tick-duration = 100ms\nami.connection.read-buffer-size = 4096",
             "pool" => "ami.dispatcher = \"akka.actor.default-dispatcher\"",
             "pool-tick100" => "ami.dispatcher = \"akka.actor.default-dispatcher\"\nakka.scheduler.tick-duration = 100ms",
-            _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, raw-inline, defaults, tick100, spin0, spin0-inline, spin0-rb4k, pool, pool-tick100)"),
+            _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, raw-inline, defaults, tick100, spin0, spin0-inline, spin0-rb4k, spin0-epoll, spin0-epoll-share, pool, pool-tick100)"),
         };
         var extra = variant.StartsWith("raw", StringComparison.Ordinal) ? new[] { "--raw" } : [];
-        if (variant is "spin0" or "raw-spin0" or "spin0-inline" or "raw-inline" or "spin0-rb4k" or "spin0-epoll")
+        if (variant is "spin0" or "raw-spin0" or "spin0-inline" or "raw-inline" or "spin0-rb4k" or "spin0-epoll" or "spin0-epoll-share")
         {
             env["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         }
-        if (variant.EndsWith("-inline", StringComparison.Ordinal) || variant == "spin0-epoll")
+        if (variant.EndsWith("-inline", StringComparison.Ordinal) || variant.StartsWith("spin0-epoll", StringComparison.Ordinal))
         {
             // .NET runs socket completions on its epoll thread instead of handing each to the thread pool.
             env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
