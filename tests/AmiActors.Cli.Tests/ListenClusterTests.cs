@@ -59,8 +59,9 @@ public sealed class ListenClusterTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     /// <summary>A worker's configuration: both fake PBXs, its own Akka port, the first worker as seed, test cluster timings.</summary>
-    private string Config(string name, int port, int seedPort, string roles = "\"ami\"") =>
+    private string Config(string name, int port, int seedPort, string roles = "\"ami\"", string extra = "") =>
         WriteFile(name + ".conf", $$"""
+            {{extra}}
             ami.servers {
               pbx1 { host = "127.0.0.1", port = {{_pbxs[0].Port}}, username = "admin", secret = "env:{{SecretVariable}}" }
               pbx2 { host = "127.0.0.1", port = {{_pbxs[1].Port}}, username = "admin", secret = "env:{{SecretVariable}}" }
@@ -132,11 +133,14 @@ public sealed class ListenClusterTests(ITestOutputHelper output) : IAsyncLifetim
         int portA = FreePort(), portB = FreePort();
         string addressA = $"akka.tcp://ami@127.0.0.1:{portA}", addressB = $"akka.tcp://ami@127.0.0.1:{portB}";
         var a = Start("a", Config("a", portA, portA), "--http", "127.0.0.1:0");
-        var b = Start("b", Config("b", portB, portA));
+        // b takes its reads on .NET's socket thread (ami.listen.socket-thread), a on the thread pool: a mixed cluster.
+        var b = Start("b", Config("b", portB, portA, extra: "ami.listen.socket-thread = on"));
         string Detail() => $"pbx1 {LoggedIn(_pbxs[0])} logged in, pbx2 {LoggedIn(_pbxs[1])}\n--- a:\n{a.Output}\n--- b:\n{b.Output}";
 
         await EventuallyAsync(() => _pbxs.All(p => LoggedIn(p) == 1) && HostOf(a, "pbx1") != "" && HostOf(b, "pbx1") != "" && HostOf(a, "pbx2") != ""
             && HostOf(b, "pbx2") != "", "each PBX logged in, both workers know where", detail: Detail);
+        Assert.Contains("reads run on .NET's socket thread", b.Output);
+        Assert.DoesNotContain("Socket thread", a.Output);
         // Both workers defined both servers; the cluster keeps one connection per PBX while it is stable.
         await HoldsForAsync(() => _pbxs.All(p => LoggedIn(p) == 1 && p.Sessions.Count == 1), TimeSpan.FromSeconds(3), "exactly one session per PBX", Detail);
         Assert.All(_pbxs, p => Assert.Equal(1, p.ConnectionCount));
