@@ -67,16 +67,7 @@ internal sealed record ListenCluster(string Hostname, int Port, string? PublicHo
     public static ListenCluster? Create(Func<string, Setting?> read, string source, string hostingRole)
     {
         var enabled = read("enabled");
-        bool on = false;
-        if (enabled is not null)
-        {
-            on = (enabled.Text ?? "").Trim().ToLowerInvariant() switch
-            {
-                "on" or "true" or "yes" => true,
-                "off" or "false" or "no" => false,
-                _ => throw CliException.Usage($"{enabled.Where} must be on or off (got '{enabled.Text}')."),
-            };
-        }
+        bool on = enabled is not null && ListenConfiguration.ParseSwitch(enabled);
         if (!on)
         {
             var stray = enabled is null ? Keys.Keys.Where(k => k != "enabled").Select(read).FirstOrDefault(s => s is not null) : null;

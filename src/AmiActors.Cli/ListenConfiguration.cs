@@ -287,42 +287,37 @@ internal sealed record ListenConfiguration(AmiOptions Options, Config? Hocon, IR
 
     private static LogFormat ReadLogFormat(string? option, Config? hocon, string? file, Origins origins)
     {
-        if (option is not null)
-        {
-            return ParseFormat(option, "--log-format");
-        }
-        if (hocon is not null && hocon.HasPath($"{HoconSection}.log-format"))
-        {
-            return ParseFormat(hocon.GetString($"{HoconSection}.log-format", "") ?? "", $"{file}: {HoconSection}.log-format");
-        }
-        var value = origins.Configuration[$"{JsonSection}:LogFormat"];
-        return value is null ? LogFormat.Text : ParseFormat(value, $"{origins.Of($"{JsonSection}:LogFormat")}: {JsonSection}:LogFormat");
-
-        static LogFormat ParseFormat(string text, string where) => text.Trim().ToLowerInvariant() switch
+        var setting = option is not null ? new ListenCluster.Setting(option, null, "--log-format") : ReadListenSetting("log-format", "LogFormat", hocon, file, origins);
+        return setting is null ? LogFormat.Text : setting.Text!.Trim().ToLowerInvariant() switch
         {
             "text" => LogFormat.Text,
             "json" => LogFormat.Json,
-            _ => throw CliException.Usage($"{where} must be text or json (got '{text}')."),
+            _ => throw CliException.Usage($"{setting.Where} must be text or json (got '{setting.Text}')."),
         };
     }
 
     // ami.listen.socket-thread from the HOCON file, else Ami:Listen:SocketThread; off when neither sets it.
-    private static bool ReadSocketThread(Config? hocon, string? file, Origins origins)
-    {
-        if (hocon is not null && hocon.HasPath($"{HoconSection}.socket-thread"))
-        {
-            return ParseSwitch(hocon.GetString($"{HoconSection}.socket-thread", "") ?? "", $"{file}: {HoconSection}.socket-thread");
-        }
-        var value = origins.Configuration[$"{JsonSection}:SocketThread"];
-        return value is not null && ParseSwitch(value, $"{origins.Of($"{JsonSection}:SocketThread")}: {JsonSection}:SocketThread");
+    private static bool ReadSocketThread(Config? hocon, string? file, Origins origins) =>
+        ReadListenSetting("socket-thread", "SocketThread", hocon, file, origins) is { } setting && ParseSwitch(setting);
 
-        static bool ParseSwitch(string text, string where) => text.Trim().ToLowerInvariant() switch
+    // ami.listen.KEY from the HOCON file, else Ami:Listen:JSONKEY from the JSON sources; null when neither sets it.
+    private static ListenCluster.Setting? ReadListenSetting(string hoconKey, string jsonKey, Config? hocon, string? file, Origins origins)
+    {
+        if (hocon is not null && hocon.HasPath($"{HoconSection}.{hoconKey}"))
         {
-            "on" or "true" or "yes" => true,
-            "off" or "false" or "no" => false,
-            _ => throw CliException.Usage($"{where} must be on or off (got '{text}')."),
-        };
+            return new(hocon.GetString($"{HoconSection}.{hoconKey}", "") ?? "", null, $"{file}: {HoconSection}.{hoconKey}");
+        }
+        string key = $"{JsonSection}:{jsonKey}";
+        return origins.Configuration[key] is { } value ? new(value, null, $"{origins.Of(key)}: {key}") : null;
     }
+
+    /// <summary>An on/off setting (on, true, yes / off, false, no); anything else is the one-line usage error naming where it came from.</summary>
+    internal static bool ParseSwitch(ListenCluster.Setting setting) => (setting.Text ?? "").Trim().ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => throw CliException.Usage($"{setting.Where} must be on or off (got '{setting.Text}')."),
+    };
 
     private static void Guard(string file, Action load)
     {

@@ -116,7 +116,7 @@ public sealed class AmiParser
     /// array the caller guarantees nobody will ever modify (a fresh array per network read, for instance). A
     /// complete frame that lies wholly inside the chunk becomes a message that references the chunk's array
     /// instead of copying its bytes (<see cref="AmiMessage.SharesReadBuffer"/>); a frame that spans chunks, the
-    /// banner, and frames of 64 KiB or more are copied as by the span overload. Each shared message keeps the
+    /// banner, and frames of 32 KiB or more are copied as by the span overload. Each shared message keeps the
     /// whole array alive while it is reachable: see <see cref="AmiMessage.Detach"/>.
     /// Call repeatedly with the same (advanced) segment until it returns <see cref="AmiReadStatus.NeedMoreData"/>.
     /// </summary>

@@ -13,8 +13,8 @@ namespace AmiActors.Actors;
 /// the connection actor and the router, without a hand-off to the pool per read.
 /// </summary>
 /// <remarks>
-/// Every actor of the system runs on the socket thread when a read reaches it there (at most <see cref="MaxDepth"/>
-/// runs nested, counting the AMI actors'): while one does, no socket of the process completes. Meant for a process whose actors never block,
+/// Every actor of the system runs on the socket thread when a read reaches it there (at most four
+/// runs nested on one thread, counting the AMI actors'): while one does, no socket of the process completes. Meant for a process whose actors never block,
 /// such as the <c>ami</c> worker.
 /// </remarks>
 public sealed class SocketThreadDispatcherConfigurator : MessageDispatcherConfigurator
@@ -27,9 +27,6 @@ public sealed class SocketThreadDispatcherConfigurator : MessageDispatcherConfig
 
     /// <inheritdoc />
     public override MessageDispatcher Dispatcher() => _instance;
-
-    /// <summary>Most inline runs nested on the socket thread (shared with <c>ami.inline-dispatcher</c>).</summary>
-    public const int MaxDepth = InlineRuns.MaxDepth;
 
     /// <summary>The HOCON that makes this the default dispatcher of an actor system.</summary>
     public static Config DefaultDispatcherConfig { get; } = ConfigurationFactory.ParseString(

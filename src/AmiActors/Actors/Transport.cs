@@ -117,7 +117,7 @@ internal abstract class TransportActorBase : ReceiveActor
         EndPoint endpoint = IPAddress.TryParse(Options.Host, out var ip) ? new IPEndPoint(ip, Options.Port) : new DnsEndPoint(Options.Host, Options.Port);
         var connect = new Tcp.Connect(endpoint, null, null, Options.ConnectTimeout, PullMode)
         {
-            TcpSettings = AmiTransport.ForConnection(TcpSettings.Create(Context.System), Options.ReadBufferSize),
+            TcpSettings = AmiTransport.ForConnection(Context.System.WithExtension<TcpExt, Tcp>().Settings, Options.ReadBufferSize),
         };
         Context.System.Tcp().Tell(connect);
     }
