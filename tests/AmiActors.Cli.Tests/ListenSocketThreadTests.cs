@@ -29,8 +29,7 @@ public sealed class ListenSocketThreadTests : IAsyncLifetime
         using var worker = StartWorker([]);
         await UntilAsync(worker, "reads run on .NET's socket thread");
         await EventsAreLoggedAsync(worker);
-        worker.Terminate();
-        Assert.Equal(0, await worker.WaitForExitAsync(Long));
+        await StopsCleanlyAsync(worker);
     }
 
     [Fact]
@@ -40,8 +39,14 @@ public sealed class ListenSocketThreadTests : IAsyncLifetime
         await UntilAsync(worker, "reads stay on the thread pool");
         await EventsAreLoggedAsync(worker);
         Assert.DoesNotContain("reads run on .NET's socket thread", worker.Output);
+        await StopsCleanlyAsync(worker);
+    }
+
+    private static async Task StopsCleanlyAsync(Worker worker)
+    {
         worker.Terminate();
-        Assert.Equal(0, await worker.WaitForExitAsync(Long));
+        int exitCode = await worker.WaitForExitAsync(Long);
+        Assert.True(exitCode == 0, $"the worker exited with {exitCode}:\n{worker.Output}");
     }
 
     private Worker StartWorker(Dictionary<string, string> environment)
