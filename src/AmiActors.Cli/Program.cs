@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using AmiActors.Cli;
 
 // The runtime configuration turns thread-pool spinning off (System.Threading.ThreadPool.UnfairSemaphoreSpinLimit = 0): the
@@ -10,14 +9,7 @@ if (args is ["send", ..] or ["bench", "actions", ..])
     AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", 70);
 }
 
-// SIGINT and SIGTERM request a graceful stop (the command returns, the actor system shuts down with Logoff).
-using var stop = new CancellationTokenSource();
-void RequestStop(PosixSignalContext context)
-{
-    context.Cancel = true;
-    stop.Cancel();
-}
-using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
+// SIGINT and SIGTERM request a graceful stop.
+using var signals = StopSignals.Register();
 var console = new CliConsole(Console.Out, Console.Error, Console.OpenStandardInput, !Console.IsOutputRedirected, Environment.GetEnvironmentVariable);
-return await CliApp.RunAsync(args, console, stop.Token);
+return await CliApp.RunAsync(args, console, signals.Token);

@@ -30,6 +30,10 @@ public sealed class AmiMetrics : IDisposable
     private readonly Histogram<double> _roundTrip;
     private readonly ConcurrentDictionary<string, AmiServerStatus> _servers = new(StringComparer.Ordinal);
 
+    // The state each server's last ConnectionStateChanged gave: newer than any poll reply, which the manager may have
+    // sent before it learned of the change and which can arrive after it.
+    private readonly ConcurrentDictionary<string, AmiConnectionState> _reportedStates = new(StringComparer.Ordinal);
+
     /// <summary>Creates the meter and its instruments.</summary>
     public AmiMetrics()
     {
@@ -45,25 +49,32 @@ public sealed class AmiMetrics : IDisposable
         _meter.CreateObservableGauge("ami.connected", ObserveConnected, "{server}", "1 while the server is logged in, 0 otherwise.");
     }
 
+    /// <summary>This instance's meter (several can share the name in one process).</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>Counts one received event.</summary>
     public void EventReceived(string serverId) => _eventsReceived.Add(1, new KeyValuePair<string, object?>(ServerTag, serverId));
 
     /// <summary>Counts a reconnect scheduled for a server.</summary>
     public void Reconnecting(string serverId) => _reconnects.Add(1, new KeyValuePair<string, object?>(ServerTag, serverId));
 
-    /// <summary>Replaces the last known status of the servers (drop counters, states).</summary>
+    /// <summary>
+    /// Replaces the last known status of the servers (drop counters, states). A server's state from
+    /// <see cref="StateChanged"/> wins over the polled one, which may predate it.
+    /// </summary>
     public void UpdateServers(IReadOnlyList<AmiServerStatus> servers)
     {
         ArgumentNullException.ThrowIfNull(servers);
         foreach (var s in servers)
         {
-            _servers[s.ServerId] = s;
+            _servers[s.ServerId] = _reportedStates.TryGetValue(s.ServerId, out var state) ? s with { State = state } : s;
         }
         foreach (var id in _servers.Keys)
         {
             if (!servers.Any(s => s.ServerId == id))
             {
                 _servers.TryRemove(id, out _);
+                _reportedStates.TryRemove(id, out _);
             }
         }
     }
@@ -72,6 +83,7 @@ public sealed class AmiMetrics : IDisposable
     public void StateChanged(ConnectionStateChanged change)
     {
         ArgumentNullException.ThrowIfNull(change);
+        _reportedStates[change.ServerId] = change.Current;
         _servers.AddOrUpdate(change.ServerId,
             id => new AmiServerStatus(id, change.Current, null, 0),
             (_, old) => old with { State = change.Current });

@@ -585,6 +585,9 @@ public sealed class FakeAmiSession
     private async ValueTask<bool> ProcessMessageAsync(AmiMessage message, int lineCount)
     {
         string action = ActionNameOf(message);
+        // Decided on receipt, before the action is visible to WaitForActionAsync: an action received while silent stays
+        // unanswered even when the test resumes answering as soon as it sees the action.
+        bool silent = IsSilent;
         if (lineCount > 0)
         {
             var record = _server.Record(Id, action, message);
@@ -598,7 +601,7 @@ public sealed class FakeAmiSession
             }
             _server.NotifyChanged();
         }
-        if (IsSilent)
+        if (silent)
         {
             return true;
         }
