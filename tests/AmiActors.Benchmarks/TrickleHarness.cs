@@ -15,7 +15,7 @@ namespace AmiActors.Benchmarks;
 /// logged-in session, at an aggregate rate the client sets. Each client run is a fresh process (<c>trickle-client</c>) holding
 /// N connections; it measures its own CPU (user + system) per delivered event, its idle CPU with the same connections, its heap
 /// and RSS per connection, and how long a Ping to every connection at once takes.
-/// <c>trickle [--connections 1,100,1000] [--rate 20000] [--seconds 6] [--rounds 3] [--variants raw,defaults,spin0]</c>
+/// <c>trickle [--connections 1,100,1000] [--rate 20000] [--seconds 6] [--warmup 5] [--rounds 3] [--variants raw,defaults,spin0]</c>
 /// </summary>
 /// <remarks>
 /// The rate for one connection is capped at 1,000 events/s (one per tick), so that every event still has its own read; the
@@ -41,10 +41,11 @@ public sealed class TrickleHarness : IHarness
         var counts = (ExternalHarness.Option(args, "--connections") ?? "1,100,1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         int rate = ExternalHarness.Int(args, "--rate", 20_000);
         int seconds = ExternalHarness.Int(args, "--seconds", 6);
+        int warmup = ExternalHarness.Int(args, "--warmup", 5);
         int rounds = Math.Max(1, ExternalHarness.Int(args, "--rounds", 3));
         var variants = (ExternalHarness.Option(args, "--variants") ?? "raw,defaults,spin0").Split(',');
         Console.WriteLine($"trickle harness: {string.Join("/", counts)} connections, {rate:N0} events/s in aggregate (at most 1,000/s per connection), "
-            + $"{seconds} s measured per run, {rounds} interleaved rounds, variants {string.Join(", ", variants)}; {Environment.ProcessorCount} cores; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            + $"{seconds} s measured per run after {warmup} s of events, {rounds} interleaved rounds, variants {string.Join(", ", variants)}; {Environment.ProcessorCount} cores; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 
         using var server = StartSelf(["trickle-serve", "--port", "0"], new Dictionary<string, string>());
         string? line;
@@ -71,7 +72,7 @@ public sealed class TrickleHarness : IHarness
                 {
                     foreach (var variant in variants)
                     {
-                        var result = await RunClientAsync(port, n, Math.Min(rate, 1_000 * n), seconds, variant);
+                        var result = await RunClientAsync(port, n, Math.Min(rate, 1_000 * n), seconds, warmup, variant);
                         if (result is null)
                         {
                             return 1;
@@ -109,7 +110,7 @@ public sealed class TrickleHarness : IHarness
         }
     }
 
-    private static async Task<Dictionary<string, double>?> RunClientAsync(int port, int n, int rate, int seconds, string variant)
+    private static async Task<Dictionary<string, double>?> RunClientAsync(int port, int n, int rate, int seconds, int warmup, string variant)
     {
         var env = new Dictionary<string, string>();
         string config = variant switch
@@ -136,7 +137,7 @@ public sealed class TrickleHarness : IHarness
             env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         }
         using var client = StartSelf(["trickle-client", "--port", port.ToString(CultureInfo.InvariantCulture), "--connections", n.ToString(CultureInfo.InvariantCulture),
-            "--rate", rate.ToString(CultureInfo.InvariantCulture), "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--hocon", config, .. extra], env);
+            "--rate", rate.ToString(CultureInfo.InvariantCulture), "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--warmup", warmup.ToString(CultureInfo.InvariantCulture), "--hocon", config, .. extra], env);
         var errors = client.StandardError.ReadToEndAsync();
         Dictionary<string, double>? result = null;
         string? line;
@@ -273,10 +274,11 @@ public sealed class TrickleClientHarness : IHarness
         int n = ExternalHarness.Int(args, "--connections", 100);
         int rate = ExternalHarness.Int(args, "--rate", 20_000);
         int seconds = ExternalHarness.Int(args, "--seconds", 6);
+        int warmup = ExternalHarness.Int(args, "--warmup", 5);
         string hocon = ExternalHarness.Option(args, "--hocon") ?? "";
         if (args.Contains("--raw"))
         {
-            return await RawAsync(port, n, rate, seconds);
+            return await RawAsync(port, n, rate, seconds, warmup);
         }
 
         long heap0 = Heap();
@@ -309,14 +311,14 @@ public sealed class TrickleClientHarness : IHarness
         await Task.WhenAll(Enumerable.Range(0, n).Select(i => client.SendAsync("pbx" + i.ToString(CultureInfo.InvariantCulture), ping)));
         double pingAllMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
-        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, r => SetRateAsync(client, r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs));
+        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, warmup, r => SetRateAsync(client, r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs));
         await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
         return 0;
     }
 
     // The reference: what any .NET client on async sockets pays. N sockets, each logged in, each with a ReceiveAsync loop that
     // counts the frames starting with "Event:" (no parsing, no hand-off beyond the socket's own completion).
-    private static async Task<int> RawAsync(int port, int n, int rate, int seconds)
+    private static async Task<int> RawAsync(int port, int n, int rate, int seconds, int warmup)
     {
         long heap0 = Heap();
         long rss0 = Rss();
@@ -336,7 +338,7 @@ public sealed class TrickleClientHarness : IHarness
         }
         long heap1 = Heap();
         long rss1 = Rss();
-        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, r => RawRateAsync(sockets[0], r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs: 0));
+        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, warmup, r => RawRateAsync(sockets[0], r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs: 0));
         stop.Cancel();
         foreach (var socket in sockets)
         {
@@ -345,22 +347,22 @@ public sealed class TrickleClientHarness : IHarness
         return 0;
     }
 
-    // The same sequence for every client: idle CPU with the connections up and nothing arriving (heartbeats and timers only),
-    // then every event in its own write at the rate, warmed up for 2 s, then measured; one RESULT line.
-    private static async Task<string> MeasureRunAsync(int n, int rate, int seconds, Func<int, Task> setRate, Func<long> delivered, long heapDelta, long rssDelta, double pingAllMs)
+    // The same sequence for every client: every event in its own write at the rate, warmed up (the JIT's background
+    // recompilation of the event path runs for several seconds after it is first used, and would count), then measured;
+    // then idle CPU with the connections up and nothing arriving (heartbeats and timers only); one RESULT line.
+    private static async Task<string> MeasureRunAsync(int n, int rate, int seconds, int warmup, Func<int, Task> setRate, Func<long> delivered, long heapDelta, long rssDelta, double pingAllMs)
     {
-        await setRate(0);
-        await Task.Delay(1_000);
-        var (idleCpu, idleWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(Math.Max(3, seconds / 2))));
-
         await setRate(rate);
-        await Task.Delay(2_000);
+        await Task.Delay(TimeSpan.FromSeconds(warmup));
         long events0 = delivered();
         long allocated0 = GC.GetTotalAllocatedBytes(false);
         var (busyCpu, busyWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(seconds)));
         long events = delivered() - events0;
         long allocated = GC.GetTotalAllocatedBytes(false) - allocated0;
+
         await setRate(0);
+        await Task.Delay(1_000);
+        var (idleCpu, idleWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(Math.Max(3, seconds / 2))));
 
         return string.Create(CultureInfo.InvariantCulture,
             $"RESULT n={n} rate={rate} events={events} events_per_s={events / busyWall:0} cpu_us_per_event={busyCpu * 1e6 / Math.Max(1, events):0.00} "
