@@ -34,11 +34,12 @@ public sealed class AmiOptions
     public int? MaxFrameSize { get; set; }
 
     /// <summary>
-    /// <c>ami.connection.share-read-buffers</c>: messages reference the network read they arrived in instead of a
-    /// copy. Less allocation per event; a message the application keeps keeps its whole read alive unless it
-    /// calls <c>AmiMessage.Detach()</c>.
+    /// <c>ami.connection.share-read-buffers</c>: when messages reference the network read they arrived in instead of a
+    /// copy. <see cref="AmiReadBufferSharing.Auto"/> (the default) only for a read at most twice the message's size;
+    /// <see cref="AmiReadBufferSharing.On"/> always, so that a message the application keeps keeps its whole read alive
+    /// unless it calls <c>AmiMessage.Detach()</c>; <see cref="AmiReadBufferSharing.Off"/> never.
     /// </summary>
-    public bool? ShareReadBuffers { get; set; }
+    public AmiReadBufferSharing? ShareReadBuffers { get; set; }
     /// <summary><c>ami.connection.read-buffer-size</c>: bytes Akka.IO reads from the socket at once, per connection (512 to 1048576).</summary>
     public int? ReadBufferSize { get; set; }
 
@@ -186,7 +187,15 @@ public sealed class AmiOptions
         }
         connection.Duration("heartbeat-timeout", HeartbeatTimeout);
         connection.Number("max-frame-size", MaxFrameSize);
-        connection.Bool("share-read-buffers", ShareReadBuffers);
+        if (ShareReadBuffers is { } sharing)
+        {
+            connection.Raw("share-read-buffers", sharing switch
+            {
+                AmiReadBufferSharing.On => "on",
+                AmiReadBufferSharing.Off => "off",
+                _ => "auto",
+            });
+        }
         connection.Number("read-buffer-size", ReadBufferSize);
         connection.Number("max-outbound-queue-bytes", MaxOutboundQueueBytes);
         connection.Duration("logoff-timeout", LogoffTimeout);

@@ -13,11 +13,13 @@ namespace AmiActors.Protocol;
 /// only when a value is asked for, and each at most once. Instances are immutable and safe to share
 /// between threads and actors.
 /// <para>
-/// With <c>ami.connection.share-read-buffers = on</c> (<see cref="AmiParser.ReadShared"/>), a message instead references the
-/// array of the network read it arrived in, and its line index (2 bytes per line) is carved from an array many messages
-/// share: the object and its index cost about 90 bytes for a typical 17-line event, and no copy of the frame. Every
-/// accessor reads the same either way. Such a message (<see cref="SharesReadBuffer"/>) keeps its whole read alive:
-/// call <see cref="Detach"/> for one you keep.
+/// A message parsed by <see cref="AmiParser.ReadShared(ref ArraySegment{byte}, bool, out AmiMessage?, out AmiProtocolError)"/>
+/// (<c>ami.connection.share-read-buffers</c>: by default for a network read at most twice the message's size, as a read that
+/// carries one event is; with <c>on</c> for every read) instead references the array of the read it arrived in, and its line
+/// index (2 bytes per line) is a small array of its own, or with <c>on</c> carved from an array many messages share: the
+/// object and its index cost about 90 to 130 bytes for a typical 17-line event, and no copy of the frame. Every accessor
+/// reads the same either way. Such a message (<see cref="SharesReadBuffer"/>) keeps its read alive: call <see cref="Detach"/>
+/// for one you keep when sharing is <c>on</c>.
 /// </para>
 /// </remarks>
 public sealed class AmiMessage
@@ -584,7 +586,7 @@ public sealed class AmiMessage
     /// <paramref name="slab"/>; null when the frame does not fit the compact index (the caller then copies it).
     /// <paramref name="lines"/> holds (start, content end) pairs relative to the frame, as for <see cref="Build"/>.
     /// </summary>
-    internal static AmiMessage? BuildShared(byte[] array, int offset, int frameLength, ReadOnlySpan<int> lines, int bodyStart, int bodyLength, IndexSlab slab)
+    internal static AmiMessage? BuildShared(byte[] array, int offset, int frameLength, ReadOnlySpan<int> lines, int bodyStart, int bodyLength, IndexSlab? slab)
     {
         int lineCount = lines.Length / 2;
         if (frameLength >= NoColon || lineCount == 0 || lines[0] != 0)
@@ -593,7 +595,8 @@ public sealed class AmiMessage
         }
         var frame = new ReadOnlySpan<byte>(array, offset, frameLength);
         int entries = lineCount + 2;
-        var (index, indexOffset) = slab.Take(SharedHeaderBytes + entries * sizeof(ushort));
+        // Without a slab (bounded sharing) the index is an array of its own, so the message keeps nothing else alive.
+        var (index, indexOffset) = slab is not null ? slab.Take(SharedHeaderBytes + entries * sizeof(ushort)) : (new byte[SharedHeaderBytes + entries * sizeof(ushort)], 0);
         var header = index.AsSpan(indexOffset, SharedHeaderBytes);
         MemoryMarshal.Write(header, (ushort)lineCount);
         MemoryMarshal.Write(header[sizeof(ushort)..], offset);

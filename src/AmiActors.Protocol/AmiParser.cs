@@ -65,6 +65,7 @@ public sealed class AmiParser
     // Shared reads (ReadShared): _buffer[p] for p in [_shareFrom, _shareTo) is _shareArray[p + _shareDelta].
     private byte[]? _shareArray;
     private int _shareFrom, _shareTo, _shareDelta;
+    private bool _shareBounded;
     private IndexSlab? _slab;
 
     /// <summary>Creates a parser with the given options (defaults when null).</summary>
@@ -121,7 +122,18 @@ public sealed class AmiParser
     /// Call repeatedly with the same (advanced) segment until it returns <see cref="AmiReadStatus.NeedMoreData"/>.
     /// </summary>
     public AmiReadStatus ReadShared(ref ArraySegment<byte> input, out AmiMessage? message, out AmiProtocolError error)
+        => ReadShared(ref input, bounded: false, out message, out error);
+
+    /// <summary>
+    /// Like <see cref="ReadShared(ref ArraySegment{byte}, out AmiMessage?, out AmiProtocolError)"/>; with
+    /// <paramref name="bounded"/>, a frame references the chunk's array only when the array is at most twice the
+    /// frame's length, and such a message's line index is an array of its own (not a slab other messages share), so a
+    /// kept message keeps at most about twice its own bytes alive. Every other frame is copied. A network read that
+    /// carries one event, as most reads from a real Asterisk do, is then shared; the reads of a flood are copied.
+    /// </summary>
+    public AmiReadStatus ReadShared(ref ArraySegment<byte> input, bool bounded, out AmiMessage? message, out AmiProtocolError error)
     {
+        _shareBounded = bounded;
         while (true)
         {
             var status = Scan(out message, out error, build: true);
@@ -337,7 +349,14 @@ public sealed class AmiParser
                     int frameLength = lineEnd + 1 - _frameStart;
                     if (_shareArray is { } shared && _frameStart >= _shareFrom && lineEnd < _shareTo)
                     {
-                        message = AmiMessage.BuildShared(shared, _frameStart + _shareDelta, frameLength, _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, _slab ??= new IndexSlab());
+                        if (!_shareBounded)
+                        {
+                            message = AmiMessage.BuildShared(shared, _frameStart + _shareDelta, frameLength, _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, _slab ??= new IndexSlab());
+                        }
+                        else if (shared.Length / 2 <= frameLength)
+                        {
+                            message = AmiMessage.BuildShared(shared, _frameStart + _shareDelta, frameLength, _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, slab: null);
+                        }
                     }
                     message ??= AmiMessage.Build(buffer.AsSpan(_frameStart, frameLength), _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, banner: false);
                 }

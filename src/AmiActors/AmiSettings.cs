@@ -13,6 +13,20 @@ public enum AmiDisconnectedPolicy
     Fail = 1,
 }
 
+/// <summary>When a message references the network read it arrived in instead of a copy (<c>ami.connection.share-read-buffers</c>).</summary>
+public enum AmiReadBufferSharing
+{
+    /// <summary>
+    /// Only when the read is at most twice the message's size (a read carrying one event, as most reads from a real Asterisk
+    /// do); a kept message then keeps at most about twice its own bytes alive. The reads of a flood are copied.
+    /// </summary>
+    Auto = 0,
+    /// <summary>Every message that lies wholly in one read: least allocation; a kept message keeps its whole read alive (see <see cref="Protocol.AmiMessage.Detach"/>).</summary>
+    On = 1,
+    /// <summary>Never: every message owns a copy of its bytes.</summary>
+    Off = 2,
+}
+
 /// <summary>
 /// The validated <c>ami</c> configuration section: every key of <c>hocon/reference.conf</c> plus the servers of <c>ami.servers</c>.
 /// Create with <see cref="Create"/> (from a config holding an <c>ami</c> section, defaults filled from the embedded reference.conf)
@@ -41,10 +55,10 @@ public sealed record AmiSettings
     /// <summary><c>ami.connection.max-frame-size</c>, in bytes.</summary>
     public int MaxFrameSize { get; init; }
     /// <summary>
-    /// <c>ami.connection.share-read-buffers</c>: messages reference the array of the read they arrived in instead
-    /// of a copy (less allocation; a kept message keeps its whole read alive, see <see cref="Protocol.AmiMessage.Detach"/>).
+    /// <c>ami.connection.share-read-buffers</c>: when messages reference the array of the read they arrived in instead
+    /// of a copy (less allocation; a kept shared message keeps that read alive, see <see cref="Protocol.AmiMessage.Detach"/>).
     /// </summary>
-    public bool ShareReadBuffers { get; init; }
+    public AmiReadBufferSharing ShareReadBuffers { get; init; }
 
     /// <summary><c>ami.connection.read-buffer-size</c>: bytes Akka.IO reads from the socket at once, per connection.</summary>
     public int ReadBufferSize { get; init; } = 32768;
@@ -108,7 +122,7 @@ public sealed record AmiSettings
             HeartbeatInterval = r.OptionalDuration("ami.connection.heartbeat-interval"),
             HeartbeatTimeout = r.Duration("ami.connection.heartbeat-timeout"),
             MaxFrameSize = r.Int("ami.connection.max-frame-size", 64),
-            ShareReadBuffers = r.Bool("ami.connection.share-read-buffers"),
+            ShareReadBuffers = r.Sharing("ami.connection.share-read-buffers"),
             ReadBufferSize = r.Int("ami.connection.read-buffer-size", MinReadBufferSize),
             MaxOutboundQueueBytes = r.Int("ami.connection.max-outbound-queue-bytes", 1024),
             LogoffTimeout = r.Duration("ami.connection.logoff-timeout"),
@@ -327,6 +341,18 @@ public sealed record AmiSettings
         {
             string? text = Raw(key);
             return string.IsNullOrWhiteSpace(text) ? throw new AmiConfigurationException(key, "must be a dispatcher id") : text;
+        }
+
+        public AmiReadBufferSharing Sharing(string key)
+        {
+            string? text = Raw(key);
+            return text?.ToLowerInvariant() switch
+            {
+                "auto" => AmiReadBufferSharing.Auto,
+                "on" or "true" or "yes" => AmiReadBufferSharing.On,
+                "off" or "false" or "no" => AmiReadBufferSharing.Off,
+                _ => throw new AmiConfigurationException(key, $"must be auto, on or off (got \"{text}\")"),
+            };
         }
 
         public AmiDisconnectedPolicy Policy(string key)

@@ -28,7 +28,9 @@ namespace AmiActors.Benchmarks;
 /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>: socket completions run on .NET's epoll thread instead of the pool);
 /// <c>spin0-rb4k</c> (spin0 with <c>ami.connection.read-buffer-size = 4096</c>, Akka.IO's own read size); <c>spin0-epoll</c>
 /// (spin0, inline completions and <c>SocketThreadDispatcherConfigurator</c> as the default dispatcher: reads run on the socket
-/// thread, as <c>ami.listen.socket-thread</c> does) and <c>spin0-epoll-share</c> (the same with <c>share-read-buffers = on</c>).
+/// thread, as <c>ami.listen.socket-thread</c> does), <c>spin0-epoll-share</c> (the same with <c>share-read-buffers = on</c>), and
+/// <c>spin0-copy</c> and <c>spin0-epoll-copy</c> (spin0 and spin0-epoll with <c>share-read-buffers = off</c>: every message a copy;
+/// the default, auto, shares a read that carries one event).
 /// </remarks>
 public sealed class TrickleHarness : IHarness
 {
@@ -121,13 +123,15 @@ public sealed class TrickleHarness : IHarness
             "spin0" or "spin0-inline" => "akka.scheduler.tick-duration = 100ms",
             "spin0-epoll" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"",
             "spin0-epoll-share" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"\nami.connection.share-read-buffers = on",
+            "spin0-copy" => "akka.scheduler.tick-duration = 100ms\nami.connection.share-read-buffers = off",
+            "spin0-epoll-copy" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"\nami.connection.share-read-buffers = off",
             "spin0-rb4k" => "akka.scheduler.tick-duration = 100ms\nami.connection.read-buffer-size = 4096",
             "pool" => "ami.dispatcher = \"akka.actor.default-dispatcher\"",
             "pool-tick100" => "ami.dispatcher = \"akka.actor.default-dispatcher\"\nakka.scheduler.tick-duration = 100ms",
-            _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, raw-inline, defaults, tick100, spin0, spin0-inline, spin0-rb4k, spin0-epoll, spin0-epoll-share, pool, pool-tick100)"),
+            _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, raw-inline, defaults, tick100, spin0, spin0-inline, spin0-rb4k, spin0-epoll, spin0-epoll-share, spin0-copy, spin0-epoll-copy, pool, pool-tick100)"),
         };
         var extra = variant.StartsWith("raw", StringComparison.Ordinal) ? new[] { "--raw" } : [];
-        if (variant is "spin0" or "raw-spin0" or "spin0-inline" or "raw-inline" or "spin0-rb4k" or "spin0-epoll" or "spin0-epoll-share")
+        if (variant is "spin0" or "raw-spin0" or "spin0-inline" or "raw-inline" or "spin0-rb4k" or "spin0-epoll" or "spin0-epoll-share" or "spin0-copy" or "spin0-epoll-copy")
         {
             env["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         }

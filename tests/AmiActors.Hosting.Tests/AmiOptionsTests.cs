@@ -29,7 +29,7 @@ public class AmiOptionsTests
             BufferWhenDisconnected = false,
             BackoffRandomFactor = 0.5,
             PublishToEventStream = false,
-            ShareReadBuffers = true,
+            ShareReadBuffers = AmiReadBufferSharing.On,
             ActionTimeout = TimeSpan.FromMilliseconds(1500),
             ReadBufferSize = 65536,
         };
@@ -51,7 +51,7 @@ public class AmiOptionsTests
         Assert.Equal(AmiDisconnectedPolicy.Fail, settings.WhenDisconnected);
         Assert.Equal(0.5, settings.RandomFactor);
         Assert.False(settings.PublishToEventStream);
-        Assert.True(settings.ShareReadBuffers);
+        Assert.Equal(AmiReadBufferSharing.On, settings.ShareReadBuffers);
         Assert.Contains("share-read-buffers = on", options.ToHocon());
         Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.DefaultActionTimeout);
         Assert.Equal(65536, settings.ReadBufferSize);
@@ -75,7 +75,7 @@ public class AmiOptionsTests
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Ami:ActionTimeout"] = "00:00:20",
-                ["Ami:ShareReadBuffers"] = "true",
+                ["Ami:ShareReadBuffers"] = "off",
                 ["Ami:Servers:0:Id"] = "pbx1",
                 ["Ami:Servers:0:Host"] = "10.0.0.1",
                 ["Ami:Servers:0:Username"] = "admin",
@@ -92,7 +92,8 @@ public class AmiOptionsTests
         var options = provider.GetRequiredService<IOptions<AmiOptions>>().Value;
 
         Assert.Equal(TimeSpan.FromSeconds(20), options.ActionTimeout);
-        Assert.True(options.ShareReadBuffers);
+        Assert.Equal(AmiReadBufferSharing.Off, options.ShareReadBuffers);
+        Assert.Contains("share-read-buffers = off", options.ToHocon());
         Assert.Equal(2, options.Servers.Count);
         Assert.Equal(AmiAuthType.Md5, options.Servers[0].ToDefinition().AuthType);
         var second = options.Servers[1].ToDefinition();

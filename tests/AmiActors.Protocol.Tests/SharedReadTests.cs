@@ -227,19 +227,103 @@ public class SharedReadTests
         Assert.True(allocated - copiedBytes < shared.Count * 100L, $"{(allocated - copiedBytes) / (double)shared.Count:0.0} B per shared message");
     }
 
-    private static void ParseChunks(AmiParser parser, IEnumerable<byte[]> chunks, List<AmiMessage> messages)
+    [Theory]
+    [MemberData(nameof(Streams))]
+    public void Bounded_shared_reads_give_identical_messages_in_random_chunks_and_share_a_frame_alone_in_its_read(string name)
+    {
+        var bytes = Load(name);
+        var expected = Feed.Whole(bytes, AmiParserOptions.Default).Messages;
+        for (int seed = 0; seed < 3; seed++)
+        {
+            AssertIdentical(expected, ParseShared(bytes, Feed.RandomSizes(seed, 700).Take(bytes.Length).ToArray(), bounded: true), $"seed {seed}");
+        }
+        // One frame alone in an array of its own size, as Akka.IO hands over a read that carries one event: shared, and identical.
+        foreach (var m in expected.Where(m => m.Kind != AmiMessageKind.Banner))
+        {
+            var wire = m.ToWireBytes();
+            var copied = Feed.Whole(wire, new AmiParserOptions { ExpectBanner = false }).Messages;
+            var parser = new AmiParser(new AmiParserOptions { ExpectBanner = false });
+            var segment = new ArraySegment<byte>(wire);
+            Assert.Equal(AmiReadStatus.Message, parser.ReadShared(ref segment, bounded: true, out var alone, out _));
+            Assert.True(alone!.SharesReadBuffer || m.ByteSize >= 32 * 1024, m.ToString());
+            AssertIdentical(copied, [alone]);
+        }
+    }
+
+    [Fact]
+    public void Bounded_sharing_references_a_chunk_only_for_a_frame_of_at_least_half_its_array()
+    {
+        static List<AmiMessage> Parse(byte[] array)
+        {
+            var parser = new AmiParser(new AmiParserOptions { ExpectBanner = false });
+            var segment = new ArraySegment<byte>(array);
+            var list = new List<AmiMessage>();
+            while (parser.ReadShared(ref segment, bounded: true, out var m, out _) == AmiReadStatus.Message)
+            {
+                list.Add(m!);
+            }
+            return list;
+        }
+        const string Small = "Event: S\r\nK: 1\r\n\r\n";
+        string big = "Event: Big\r\nValue: " + new string('v', 60) + "\r\n\r\n";
+        // One frame alone in its read: shared, as an unbounded read would.
+        Assert.Equal([true], Parse(Encoding.ASCII.GetBytes(big)).Select(m => m.SharesReadBuffer));
+        // A frame of more than half the read is shared, the rest copied.
+        Assert.Equal([true, false], Parse(Encoding.ASCII.GetBytes(big + Small)).Select(m => m.SharesReadBuffer));
+        Assert.Equal([false, true], Parse(Encoding.ASCII.GetBytes(Small + big)).Select(m => m.SharesReadBuffer));
+        // Three frames of a third each (a flood's read): all copied.
+        var three = Parse(Encoding.ASCII.GetBytes(Small + Small + Small));
+        Assert.Equal(3, three.Count);
+        Assert.All(three, m => Assert.False(m.SharesReadBuffer));
+        // The array counts, not the segment: a frame alone in a segment of an array over twice its size is copied.
+        var frame = Encoding.ASCII.GetBytes(big);
+        var padded = new byte[frame.Length * 2 + 2];
+        frame.CopyTo(padded, 1);
+        var parser = new AmiParser(new AmiParserOptions { ExpectBanner = false });
+        var segment = new ArraySegment<byte>(padded, 1, frame.Length);
+        Assert.Equal(AmiReadStatus.Message, parser.ReadShared(ref segment, bounded: true, out var alone, out _));
+        Assert.False(alone!.SharesReadBuffer);
+        Assert.Equal("Big", alone.EventName);
+    }
+
+    [Fact]
+    public void A_bounded_shared_message_allocates_its_object_and_an_index_of_its_own_only()
+    {
+        var bytes = Fixtures.Bytes("event-stream-2000.recv.txt");
+        var frames = Feed.Whole(bytes, AmiParserOptions.Default).Messages.Where(m => m.Kind != AmiMessageKind.Banner).ToList();
+        // Each frame in an array of its own, exactly its size, as Akka.IO hands over a read that carries one event.
+        var chunks = frames.Select(m => m.ToWireBytes()).ToList();
+        var parser = new AmiParser(new AmiParserOptions { ExpectBanner = false });
+        var messages = new List<AmiMessage>(chunks.Count);
+        ParseChunks(parser, chunks, messages, bounded: true);
+        messages.Clear();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ParseChunks(parser, chunks, messages, bounded: true);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(frames.Count, messages.Count);
+        Assert.All(messages, m => Assert.True(m.SharesReadBuffer));
+        // Object 56 B; index array: 24 B header + 6 B + 2 B per line + 4 B legacy body, rounded up to 8 (and 1 KiB of slack
+        // for the parser's own one-off growth).
+        long bound = messages.Sum(m => 56 + ((24 + 6 + 2 * (m.Count + 2) + 7) & ~7L)) + 1024;
+        Assert.True(allocated <= bound, $"allocated {allocated} B for {messages.Count} messages (bound {bound})");
+        // A copy would cost the frame's bytes (369 B on average here) and more.
+        Assert.True(allocated < messages.Sum(m => (long)m.ByteSize) / 2, $"{allocated / (double)messages.Count:0.0} B per message");
+    }
+
+    private static void ParseChunks(AmiParser parser, IEnumerable<byte[]> chunks, List<AmiMessage> messages, bool bounded = false)
     {
         foreach (var chunk in chunks)
         {
             var segment = new ArraySegment<byte>(chunk);
-            while (parser.ReadShared(ref segment, out var message, out _) == AmiReadStatus.Message)
+            while (parser.ReadShared(ref segment, bounded, out var message, out _) == AmiReadStatus.Message)
             {
                 messages.Add(message!);
             }
         }
     }
 
-    private static List<AmiMessage> ParseShared(byte[] bytes, int[] sizes, bool expectBanner = true)
+    private static List<AmiMessage> ParseShared(byte[] bytes, int[] sizes, bool expectBanner = true, bool bounded = false)
     {
         var parser = new AmiParser(new AmiParserOptions { ExpectBanner = expectBanner });
         var messages = new List<AmiMessage>();
@@ -254,7 +338,7 @@ public class SharedReadTests
             var segment = new ArraySegment<byte>(array, 3, size);
             while (true)
             {
-                var status = parser.ReadShared(ref segment, out var message, out var error);
+                var status = bounded ? parser.ReadShared(ref segment, bounded: true, out var message, out var error) : parser.ReadShared(ref segment, out message, out error);
                 if (status == AmiReadStatus.NeedMoreData)
                 {
                     break;

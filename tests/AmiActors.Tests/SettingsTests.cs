@@ -11,7 +11,7 @@ public class SettingsTests
         Assert.Equal(TimeSpan.FromSeconds(10), s.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), s.HeartbeatInterval);
         Assert.Equal(4194304, s.MaxFrameSize);
-        Assert.False(s.ShareReadBuffers);
+        Assert.Equal(AmiReadBufferSharing.Auto, s.ShareReadBuffers);
         Assert.Equal(32768, s.ReadBufferSize);
         Assert.Equal(0, s.MaxAttempts);
         Assert.Equal(AmiDisconnectedPolicy.Buffer, s.WhenDisconnected);
@@ -22,21 +22,25 @@ public class SettingsTests
     }
 
     [Theory]
-    [InlineData("on", true)]
-    [InlineData("true", true)]
-    [InlineData("off", false)]
-    public void Share_read_buffers_is_read_from_the_connection_section(string value, bool expected)
+    [InlineData("auto", AmiReadBufferSharing.Auto)]
+    [InlineData("AUTO", AmiReadBufferSharing.Auto)]
+    [InlineData("on", AmiReadBufferSharing.On)]
+    [InlineData("true", AmiReadBufferSharing.On)]
+    [InlineData("off", AmiReadBufferSharing.Off)]
+    [InlineData("no", AmiReadBufferSharing.Off)]
+    public void Share_read_buffers_is_read_from_the_connection_section(string value, AmiReadBufferSharing expected)
     {
         var s = AmiSettings.Create(ConfigurationFactory.ParseString($"ami.connection.share-read-buffers = {value}"));
         Assert.Equal(expected, s.ShareReadBuffers);
     }
 
     [Fact]
-    public void A_share_read_buffers_value_that_is_not_on_or_off_is_an_error_naming_the_key()
+    public void A_share_read_buffers_value_that_is_not_auto_on_or_off_is_an_error_naming_the_key()
     {
         var e = Assert.Throws<AmiConfigurationException>(() => AmiSettings.Create(ConfigurationFactory.ParseString("ami.connection.share-read-buffers = sometimes")));
         Assert.Contains("ami.connection.share-read-buffers", e.Message);
-        Assert.Contains("on or off", e.Message);
+        Assert.Contains("auto, on or off", e.Message);
+        Assert.Contains("sometimes", e.Message);
     }
 
     [Fact]

@@ -497,12 +497,13 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         List<AmiMessage>? events = null;
         {
             ArraySegment<byte> segment = default;
-            bool shared = _settings.ShareReadBuffers && ByteStringArrays.TryGetSegment(data, out segment);
+            bool shared = _settings.ShareReadBuffers != AmiReadBufferSharing.Off && ByteStringArrays.TryGetSegment(data, out segment);
+            bool bounded = _settings.ShareReadBuffers == AmiReadBufferSharing.Auto;
             ReadOnlySpan<byte> input = shared ? default : data.ToReadOnlySpan();
             while (_parser is { } parser)
             {
                 // A ByteString's array is never modified once built (Akka.IO and the TLS transport allocate one per read).
-                var status = shared ? parser.ReadShared(ref segment, out var message, out var error) : parser.Read(ref input, out message, out error);
+                var status = shared ? parser.ReadShared(ref segment, bounded, out var message, out var error) : parser.Read(ref input, out message, out error);
                 if (status == AmiReadStatus.NeedMoreData)
                 {
                     break;
