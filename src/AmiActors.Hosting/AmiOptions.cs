@@ -189,12 +189,8 @@ public sealed class AmiOptions
         connection.Number("max-frame-size", MaxFrameSize);
         if (ShareReadBuffers is { } sharing)
         {
-            connection.Raw("share-read-buffers", sharing switch
-            {
-                AmiReadBufferSharing.On => "on",
-                AmiReadBufferSharing.Off => "off",
-                _ => "auto",
-            });
+            // The enum's names are the HOCON values (auto, on, off).
+            connection.Raw("share-read-buffers", sharing.ToString().ToLowerInvariant());
         }
         connection.Number("read-buffer-size", ReadBufferSize);
         connection.Number("max-outbound-queue-bytes", MaxOutboundQueueBytes);

@@ -347,16 +347,10 @@ public sealed class AmiParser
                 if (build)
                 {
                     int frameLength = lineEnd + 1 - _frameStart;
-                    if (_shareArray is { } shared && _frameStart >= _shareFrom && lineEnd < _shareTo)
+                    // Bounded: only a frame of at least half its read's array, with an index of its own (no slab).
+                    if (_shareArray is { } shared && _frameStart >= _shareFrom && lineEnd < _shareTo && (!_shareBounded || shared.Length / 2 <= frameLength))
                     {
-                        if (!_shareBounded)
-                        {
-                            message = AmiMessage.BuildShared(shared, _frameStart + _shareDelta, frameLength, _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, _slab ??= new IndexSlab());
-                        }
-                        else if (shared.Length / 2 <= frameLength)
-                        {
-                            message = AmiMessage.BuildShared(shared, _frameStart + _shareDelta, frameLength, _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, slab: null);
-                        }
+                        message = AmiMessage.BuildShared(shared, _frameStart + _shareDelta, frameLength, _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, _shareBounded ? null : (_slab ??= new IndexSlab()));
                     }
                     message ??= AmiMessage.Build(buffer.AsSpan(_frameStart, frameLength), _lines.AsSpan(0, _lineInts), _bodyStart, _bodyLength, banner: false);
                 }

@@ -329,13 +329,15 @@ public sealed record AmiSettings
             {
                 return fallback ?? throw new AmiConfigurationException(key, "is missing");
             }
-            return text.ToLowerInvariant() switch
-            {
-                "on" or "true" or "yes" => true,
-                "off" or "false" or "no" => false,
-                _ => throw new AmiConfigurationException(key, $"must be on or off (got \"{text}\")"),
-            };
+            return OnOff(text) ?? throw new AmiConfigurationException(key, $"must be on or off (got \"{text}\")");
         }
+
+        private static bool? OnOff(string? text) => text?.ToLowerInvariant() switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => null,
+        };
 
         public string DispatcherId(string key)
         {
@@ -346,12 +348,15 @@ public sealed record AmiSettings
         public AmiReadBufferSharing Sharing(string key)
         {
             string? text = Raw(key);
-            return text?.ToLowerInvariant() switch
+            if (string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase))
             {
-                "auto" => AmiReadBufferSharing.Auto,
-                "on" or "true" or "yes" => AmiReadBufferSharing.On,
-                "off" or "false" or "no" => AmiReadBufferSharing.Off,
-                _ => throw new AmiConfigurationException(key, $"must be auto, on or off (got \"{text}\")"),
+                return AmiReadBufferSharing.Auto;
+            }
+            return OnOff(text) switch
+            {
+                true => AmiReadBufferSharing.On,
+                false => AmiReadBufferSharing.Off,
+                null => throw new AmiConfigurationException(key, $"must be auto, on or off (got \"{text}\")"),
             };
         }
 

@@ -115,23 +115,24 @@ public sealed class TrickleHarness : IHarness
     private static async Task<Dictionary<string, double>?> RunClientAsync(int port, int n, int rate, int seconds, int warmup, string variant)
     {
         var env = new Dictionary<string, string>();
+        const string Tick100 = "akka.scheduler.tick-duration = 100ms";
+        const string Epoll = Tick100 + "\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"";
         string config = variant switch
         {
             "raw" or "raw-spin0" or "raw-inline" => "",
             "defaults" => "",
-            "tick100" => "akka.scheduler.tick-duration = 100ms",
-            "spin0" or "spin0-inline" => "akka.scheduler.tick-duration = 100ms",
-            "spin0-epoll" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"",
-            "spin0-epoll-share" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"\nami.connection.share-read-buffers = on",
-            "spin0-copy" => "akka.scheduler.tick-duration = 100ms\nami.connection.share-read-buffers = off",
-            "spin0-epoll-copy" => "akka.scheduler.tick-duration = 100ms\nakka.actor.default-dispatcher.type = \"AmiActors.Actors.SocketThreadDispatcherConfigurator, AmiActors\"\nami.connection.share-read-buffers = off",
-            "spin0-rb4k" => "akka.scheduler.tick-duration = 100ms\nami.connection.read-buffer-size = 4096",
+            "tick100" or "spin0" or "spin0-inline" => Tick100,
+            "spin0-epoll" => Epoll,
+            "spin0-epoll-share" => Epoll + "\nami.connection.share-read-buffers = on",
+            "spin0-copy" => Tick100 + "\nami.connection.share-read-buffers = off",
+            "spin0-epoll-copy" => Epoll + "\nami.connection.share-read-buffers = off",
+            "spin0-rb4k" => Tick100 + "\nami.connection.read-buffer-size = 4096",
             "pool" => "ami.dispatcher = \"akka.actor.default-dispatcher\"",
-            "pool-tick100" => "ami.dispatcher = \"akka.actor.default-dispatcher\"\nakka.scheduler.tick-duration = 100ms",
+            "pool-tick100" => "ami.dispatcher = \"akka.actor.default-dispatcher\"\n" + Tick100,
             _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, raw-inline, defaults, tick100, spin0, spin0-inline, spin0-rb4k, spin0-epoll, spin0-epoll-share, spin0-copy, spin0-epoll-copy, pool, pool-tick100)"),
         };
         var extra = variant.StartsWith("raw", StringComparison.Ordinal) ? new[] { "--raw" } : [];
-        if (variant is "spin0" or "raw-spin0" or "spin0-inline" or "raw-inline" or "spin0-rb4k" or "spin0-epoll" or "spin0-epoll-share" or "spin0-copy" or "spin0-epoll-copy")
+        if (variant.StartsWith("spin0", StringComparison.Ordinal) || variant is "raw-spin0" or "raw-inline")
         {
             env["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         }

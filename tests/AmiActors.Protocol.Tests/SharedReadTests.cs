@@ -255,13 +255,8 @@ public class SharedReadTests
     {
         static List<AmiMessage> Parse(byte[] array)
         {
-            var parser = new AmiParser(new AmiParserOptions { ExpectBanner = false });
-            var segment = new ArraySegment<byte>(array);
             var list = new List<AmiMessage>();
-            while (parser.ReadShared(ref segment, bounded: true, out var m, out _) == AmiReadStatus.Message)
-            {
-                list.Add(m!);
-            }
+            ParseChunks(new AmiParser(new AmiParserOptions { ExpectBanner = false }), [array], list, bounded: true);
             return list;
         }
         const string Small = "Event: S\r\nK: 1\r\n\r\n";
@@ -338,7 +333,7 @@ public class SharedReadTests
             var segment = new ArraySegment<byte>(array, 3, size);
             while (true)
             {
-                var status = bounded ? parser.ReadShared(ref segment, bounded: true, out var message, out var error) : parser.ReadShared(ref segment, out message, out error);
+                var status = parser.ReadShared(ref segment, bounded, out var message, out var error);
                 if (status == AmiReadStatus.NeedMoreData)
                 {
                     break;

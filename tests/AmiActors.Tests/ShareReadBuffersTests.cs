@@ -93,11 +93,11 @@ public class ShareReadBuffersTests(ITestOutputHelper output) : RuntimeTestBase(o
         await client.SubscribeAsync(probe.Ref, "pbx1", "UserEvent");
 
         var events = NumberedEvents(20);
-        var frames = System.Text.Encoding.ASCII.GetString(events).Split("\r\n\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var frames = Encoding.ASCII.GetString(events).Split("\r\n\r\n", StringSplitOptions.RemoveEmptyEntries);
         for (int i = 0; i < frames.Length; i++)
         {
             // One event per write, each waited for: each arrives in a read of its own, as from a real Asterisk.
-            await server.EmitRawAsync(System.Text.Encoding.ASCII.GetBytes(frames[i] + "\r\n\r\n"));
+            await server.EmitRawAsync(Encoding.ASCII.GetBytes(frames[i] + "\r\n\r\n"));
             var e = (await probe.ExpectMsgAsync<AmiEventReceived>(Long)).Event;
             Assert.Equal((i + 1).ToString(CultureInfo.InvariantCulture), e.Get("Seq"));
             Assert.True(e.SharesReadBuffer, $"event {i + 1} was copied");
