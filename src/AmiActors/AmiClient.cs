@@ -233,9 +233,10 @@ internal sealed class AmiEventSource(IActorRef manager, AmiEventDrops drops, str
                         FailStage(new BufferOverflowException($"AMI event stream buffer of {_stage._bufferSize} events overflowed."));
                         return;
                     }
-                    foreach (var e in batch.Events)
+                    var events = batch.Events;
+                    for (int i = 0; i < events.Count; i++)
                     {
-                        Offer(e);
+                        Offer(events[i]);
                     }
                     break;
                 case AmiEventReceived single:

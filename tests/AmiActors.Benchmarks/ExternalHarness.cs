@@ -23,7 +23,7 @@ namespace AmiActors.Benchmarks;
 /// round (<see cref="NodePeer"/>; <c>npm ci --prefix tests/AmiActors.Benchmarks/peers/node-asterisk-manager</c> first, or
 /// <c>--node-peer DIR</c> for another copy of that folder).
 /// </para>
-/// <c>external events --url tcp://user:secret@127.0.0.1:15038 [--events N] [--rounds R] [--paths naive,raw,stream,actor,topic,eventstream,node] [--buffer N] [--node-peer DIR]</c>
+/// <c>external events --url tcp://user:secret@127.0.0.1:15038 [--events N] [--rounds R] [--paths naive,raw,stream,actor,topic,eventstream,node] [--buffer N] [--node-peer DIR] [--alloc-types K]</c>
 /// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--inflight K] [--rounds R] [--paths raw,ami,node] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...] [--node-peer DIR]</c>
 /// </summary>
 public sealed class ExternalHarness : IHarness
@@ -39,7 +39,7 @@ public sealed class ExternalHarness : IHarness
     {
         if (args.Length == 0 || args[0] is not ("events" or "pings"))
         {
-            Console.Error.WriteLine("usage: external events|pings --url tcp://user:secret@host:port [--events N | --pings N] [--inflight K] [--rounds R] [--paths a,b,...] [--buffer N] [--config FILE] [--node-peer DIR]");
+            Console.Error.WriteLine("usage: external events|pings --url tcp://user:secret@host:port [--events N | --pings N] [--inflight K] [--rounds R] [--paths a,b,...] [--buffer N] [--config FILE] [--node-peer DIR] [--alloc-types K]");
             return 64;
         }
         var url = Target.Parse(Option(args, "--url") ?? Environment.GetEnvironmentVariable("AMI_URL")
@@ -68,7 +68,7 @@ public sealed class ExternalHarness : IHarness
         try
         {
             return events
-                ? await EventsAsync(url, Int(args, "--events", 1_000_000), rounds, paths, Int(args, "--buffer", 65_536), extra, node)
+                ? await EventsAsync(url, Int(args, "--events", 1_000_000), rounds, paths, Int(args, "--buffer", 65_536), extra, node, AllocationSampler.TopCount(args))
                 : await PingsAsync(url, Int(args, "--pings", 20_000), Math.Max(1, Int(args, "--inflight", 1)), rounds, paths, extra, Variants(args), node);
         }
         catch (NodePeerException e)
@@ -88,7 +88,7 @@ public sealed class ExternalHarness : IHarness
         public string PerEvent => AllocatedBytes is { } bytes ? (bytes / (double)Math.Max(1, Events)).ToString("N0", CultureInfo.CurrentCulture) : "-";
     }
 
-    private static async Task<int> EventsAsync(Target url, int count, int rounds, string[] paths, int buffer, Config extra, NodePeer? node)
+    private static async Task<int> EventsAsync(Target url, int count, int rounds, string[] paths, int buffer, Config extra, NodePeer? node, int allocTypes)
     {
         Console.WriteLine($"events: {count:N0} per round; paths {string.Join(", ", paths)}; stream buffer {buffer:N0} events; subscriber mailbox limit from ami.events.subscriber-buffer-size");
         var results = paths.ToDictionary(p => p, _ => new List<EventRun>());
@@ -96,7 +96,13 @@ public sealed class ExternalHarness : IHarness
         {
             foreach (var path in paths)
             {
+                // --alloc-types K: the types this process allocated most per event over the round (sampled; not for node, in its own process).
+                var sampler = round > 0 && path != "node" && allocTypes > 0 ? new AllocationSampler() : null;
                 var run = await EventRoundAsync(path, url, count, buffer, extra, node);
+                foreach (var line in sampler?.Report(run.Events, allocTypes) ?? [])
+                {
+                    Console.WriteLine($"events: alloc {path,-12} {line}");
+                }
                 if (round == 0)
                 {
                     Console.WriteLine($"events: warm-up {path,-12} {run.Rate,12:N0}/s");

@@ -15,7 +15,7 @@ namespace AmiActors.Benchmarks;
 /// logged-in session, at an aggregate rate the client sets. Each client run is a fresh process (<c>trickle-client</c>) holding
 /// N connections; it measures its own CPU (user + system) per delivered event, its idle CPU with the same connections, its heap
 /// and RSS per connection, and how long a Ping to every connection at once takes.
-/// <c>trickle [--connections 1,100,1000] [--rate 20000] [--seconds 6] [--warmup 5] [--rounds 3] [--variants raw,defaults,spin0]</c>
+/// <c>trickle [--connections 1,100,1000] [--rate 20000] [--seconds 6] [--warmup 5] [--rounds 3] [--variants raw,defaults,spin0] [--alloc-types K]</c>
 /// </summary>
 /// <remarks>
 /// The rate for one connection is capped at 1,000 events/s (one per tick), so that every event still has its own read; the
@@ -31,6 +31,8 @@ namespace AmiActors.Benchmarks;
 /// thread, as <c>ami.listen.socket-thread</c> does), <c>spin0-epoll-share</c> (the same with <c>share-read-buffers = on</c>), and
 /// <c>spin0-copy</c> and <c>spin0-epoll-copy</c> (spin0 and spin0-epoll with <c>share-read-buffers = off</c>: every message a copy;
 /// the default, auto, shares a read that carries one event).
+/// <c>--alloc-types K</c> prints, per run, the K types the client allocated most per event while measured (sampled, see
+/// <see cref="AllocationSampler"/>); the sampling costs CPU, so the CPU figures of such a run are not comparable.
 /// </remarks>
 public sealed class TrickleHarness : IHarness
 {
@@ -45,6 +47,7 @@ public sealed class TrickleHarness : IHarness
         int seconds = ExternalHarness.Int(args, "--seconds", 6);
         int warmup = ExternalHarness.Int(args, "--warmup", 5);
         int rounds = Math.Max(1, ExternalHarness.Int(args, "--rounds", 3));
+        int allocTypes = AllocationSampler.TopCount(args);
         var variants = (ExternalHarness.Option(args, "--variants") ?? "raw,defaults,spin0").Split(',');
         Console.WriteLine($"trickle harness: {string.Join("/", counts)} connections, {rate:N0} events/s in aggregate (at most 1,000/s per connection), "
             + $"{seconds} s measured per run after {warmup} s of events, {rounds} interleaved rounds, variants {string.Join(", ", variants)}; {Environment.ProcessorCount} cores; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
@@ -74,7 +77,7 @@ public sealed class TrickleHarness : IHarness
                 {
                     foreach (var variant in variants)
                     {
-                        var result = await RunClientAsync(port, n, Math.Min(rate, 1_000 * n), seconds, warmup, variant);
+                        var result = await RunClientAsync(port, n, Math.Min(rate, 1_000 * n), seconds, warmup, variant, allocTypes);
                         if (result is null)
                         {
                             return 1;
@@ -112,7 +115,7 @@ public sealed class TrickleHarness : IHarness
         }
     }
 
-    private static async Task<Dictionary<string, double>?> RunClientAsync(int port, int n, int rate, int seconds, int warmup, string variant)
+    private static async Task<Dictionary<string, double>?> RunClientAsync(int port, int n, int rate, int seconds, int warmup, string variant, int allocTypes)
     {
         var env = new Dictionary<string, string>();
         const string Tick100 = "akka.scheduler.tick-duration = 100ms";
@@ -131,7 +134,15 @@ public sealed class TrickleHarness : IHarness
             "pool-tick100" => "ami.dispatcher = \"akka.actor.default-dispatcher\"\n" + Tick100,
             _ => throw new ArgumentException($"unknown variant '{variant}' (raw, raw-spin0, raw-inline, defaults, tick100, spin0, spin0-inline, spin0-rb4k, spin0-epoll, spin0-epoll-share, spin0-copy, spin0-epoll-copy, pool, pool-tick100)"),
         };
-        var extra = variant.StartsWith("raw", StringComparison.Ordinal) ? new[] { "--raw" } : [];
+        var extra = new List<string>();
+        if (variant.StartsWith("raw", StringComparison.Ordinal))
+        {
+            extra.Add("--raw");
+        }
+        if (allocTypes > 0)
+        {
+            extra.AddRange(["--alloc-types", allocTypes.ToString(CultureInfo.InvariantCulture)]);
+        }
         if (variant.StartsWith("spin0", StringComparison.Ordinal) || variant is "raw-spin0" or "raw-inline")
         {
             env["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
@@ -148,6 +159,10 @@ public sealed class TrickleHarness : IHarness
         string? line;
         while ((line = await client.StandardOutput.ReadLineAsync()) is not null)
         {
+            if (line.StartsWith("ALLOC ", StringComparison.Ordinal))
+            {
+                Console.WriteLine($"trickle: alloc n={n,5} {variant,-9} {line[6..]}");
+            }
             if (line.StartsWith("RESULT ", StringComparison.Ordinal))
             {
                 result = line[7..].Split(' ').Select(p => p.Split('=')).ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture));
@@ -283,7 +298,7 @@ public sealed class TrickleClientHarness : IHarness
         string hocon = ExternalHarness.Option(args, "--hocon") ?? "";
         if (args.Contains("--raw"))
         {
-            return await RawAsync(port, n, rate, seconds, warmup);
+            return await RawAsync(port, n, rate, seconds, warmup, AllocationSampler.TopCount(args));
         }
 
         long heap0 = Heap();
@@ -316,14 +331,14 @@ public sealed class TrickleClientHarness : IHarness
         await Task.WhenAll(Enumerable.Range(0, n).Select(i => client.SendAsync("pbx" + i.ToString(CultureInfo.InvariantCulture), ping)));
         double pingAllMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
-        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, warmup, r => SetRateAsync(client, r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs));
+        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, warmup, r => SetRateAsync(client, r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs, AllocationSampler.TopCount(args)));
         await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
         return 0;
     }
 
     // The reference: what any .NET client on async sockets pays. N sockets, each logged in, each with a ReceiveAsync loop that
     // counts the frames starting with "Event:" (no parsing, no hand-off beyond the socket's own completion).
-    private static async Task<int> RawAsync(int port, int n, int rate, int seconds, int warmup)
+    private static async Task<int> RawAsync(int port, int n, int rate, int seconds, int warmup, int allocTypes)
     {
         long heap0 = Heap();
         long rss0 = Rss();
@@ -343,7 +358,7 @@ public sealed class TrickleClientHarness : IHarness
         }
         long heap1 = Heap();
         long rss1 = Rss();
-        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, warmup, r => RawRateAsync(sockets[0], r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs: 0));
+        Console.WriteLine(await MeasureRunAsync(n, rate, seconds, warmup, r => RawRateAsync(sockets[0], r), () => Interlocked.Read(ref counter.Events), heap1 - heap0, rss1 - rss0, pingAllMs: 0, allocTypes));
         stop.Cancel();
         foreach (var socket in sockets)
         {
@@ -355,15 +370,20 @@ public sealed class TrickleClientHarness : IHarness
     // The same sequence for every client: every event in its own write at the rate, warmed up (the JIT's background
     // recompilation of the event path runs for several seconds after it is first used, and would count), then measured;
     // then idle CPU with the connections up and nothing arriving (heartbeats and timers only); one RESULT line.
-    private static async Task<string> MeasureRunAsync(int n, int rate, int seconds, int warmup, Func<int, Task> setRate, Func<long> delivered, long heapDelta, long rssDelta, double pingAllMs)
+    private static async Task<string> MeasureRunAsync(int n, int rate, int seconds, int warmup, Func<int, Task> setRate, Func<long> delivered, long heapDelta, long rssDelta, double pingAllMs, int allocTypes)
     {
         await setRate(rate);
         await Task.Delay(TimeSpan.FromSeconds(warmup));
         long events0 = delivered();
+        var sampler = allocTypes > 0 ? new AllocationSampler() : null;
         long allocated0 = GC.GetTotalAllocatedBytes(false);
         var (busyCpu, busyWall) = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(seconds)));
         long events = delivered() - events0;
         long allocated = GC.GetTotalAllocatedBytes(false) - allocated0;
+        foreach (var line in sampler?.Report(events, allocTypes) ?? [])
+        {
+            Console.WriteLine("ALLOC " + line);
+        }
 
         await setRate(0);
         await Task.Delay(1_000);

@@ -73,7 +73,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     private bool _pullReads;
     private bool _readRequested;
 
-    // The initial capacity of the event batch of the read being parsed.
+    // The events of the read being parsed; a list, if the read has more than one, is sized from the read (events run
+    // a few hundred bytes) so a large read does not regrow it.
+    private OneOrManyBuilder<AmiMessage> _events;
     private int _eventsCapacityHint = 4;
     private readonly History _history;
     private readonly ILoggingAdapter _log;
@@ -494,7 +496,6 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         _lastReceive = Now;
         _eventsCapacityHint = Math.Clamp(data.Count / 256, 4, 1024);
-        List<AmiMessage>? events = null;
         {
             ArraySegment<byte> segment = default;
             bool shared = _settings.ShareReadBuffers != AmiReadBufferSharing.Off && ByteStringArrays.TryGetSegment(data, out segment);
@@ -511,23 +512,23 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 if (status == AmiReadStatus.Error)
                 {
                     _log.Error("AMI server {ServerId}: {ProtocolError}; resetting the connection", _server.Id, error);
-                    RouteBatch(ref events);
+                    RouteBatch();
                     LoseConnection($"protocol error: {error.Code}");
                     return;
                 }
-                OnFrame(message!, ref events);
+                OnFrame(message!);
             }
         }
-        RouteBatch(ref events);
+        RouteBatch();
     }
 
-    private void RouteBatch(ref List<AmiMessage>? events)
+    private void RouteBatch()
     {
-        if (events is not null)
+        if (!_events.IsEmpty)
         {
-            _backlog.Added(events.Count);
-            _router.Tell(new AmiEventRouterActor.RouteEvents(_server.Id, events, _backlog));
-            events = null;
+            var batch = new AmiEventRouterActor.RouteEvents(_server.Id, _events.Take(), _backlog);
+            _backlog.Added(batch.Events.Count);
+            _router.Tell(batch);
         }
     }
 
@@ -542,7 +543,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         }
     }
 
-    private void OnFrame(AmiMessage message, ref List<AmiMessage>? events)
+    private void OnFrame(AmiMessage message)
     {
         switch (message.Kind)
         {
@@ -553,8 +554,7 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
                 }
                 else
                 {
-                    // Sized for the rest of the read (events run a few hundred bytes), so a large read does not regrow the list.
-                    (events ??= new List<AmiMessage>(_eventsCapacityHint)).Add(message);
+                    _events.Add(message, _eventsCapacityHint);
                 }
                 return;
             case AmiMessageKind.Banner:

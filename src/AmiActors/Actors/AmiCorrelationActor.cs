@@ -191,7 +191,7 @@ internal sealed class AmiCorrelationActor : UntypedActor
                 break;
             default:
                 // Not part of this reply (a UserEvent carrying our ActionID, say): it is an ordinary event.
-                _request.Router.Tell(new AmiEventRouterActor.RouteEvents(_request.ServerId, [e]));
+                _request.Router.Tell(new AmiEventRouterActor.RouteEvents(_request.ServerId, e));
                 break;
         }
     }

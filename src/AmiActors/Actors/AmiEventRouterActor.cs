@@ -51,7 +51,7 @@ internal sealed class AmiStreamGauge(int limit)
 }
 
 /// <summary>Events of one read for one event stream, in order (one message per read instead of one per event).</summary>
-internal sealed record AmiEventBatch(List<AmiEventReceived> Events) : INoSerializationVerificationNeeded
+internal sealed record AmiEventBatch(OneOrMany<AmiEventReceived> Events) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"AmiEventBatch({Events.Count} events)";
 }
@@ -65,8 +65,18 @@ internal sealed record AmiEventBatch(List<AmiEventReceived> Events) : INoSeriali
 internal sealed class AmiEventRouterActor : UntypedActor
 {
     /// <summary>Events received from one server in one read, in order.</summary>
-    public sealed record RouteEvents(string ServerId, IReadOnlyList<AmiMessage> Events, RouterBacklog? Backlog = null)
+    public sealed class RouteEvents(string serverId, OneOrMany<AmiMessage> events, RouterBacklog? backlog = null)
     {
+        public RouteEvents(string serverId, AmiMessage single) : this(serverId, new OneOrMany<AmiMessage>(single)) { }
+
+        public RouteEvents(string serverId, IReadOnlyList<AmiMessage> events) : this(serverId, new OneOrMany<AmiMessage>(events)) { }
+
+        public string ServerId { get; } = serverId;
+
+        public OneOrMany<AmiMessage> Events { get; } = events;
+
+        public RouterBacklog? Backlog { get; } = backlog;
+
         public override string ToString() => $"RouteEvents({ServerId}, {Events.Count} events)";
     }
 
@@ -241,12 +251,13 @@ internal sealed class AmiEventRouterActor : UntypedActor
         long dropped = 0;
         string serverId = batch.ServerId;
         var events = batch.Events;
+        int count = events.Count;
         foreach (var s in subscribers)
         {
             s.Room = -1;
-            s.Batch = null;
+            s.Batch = default;
         }
-        for (int i = 0; i < events.Count; i++)
+        for (int i = 0; i < count; i++)
         {
             var e = events[i];
             var wrapped = AmiEventReceived.Create(serverId, e);
@@ -280,7 +291,7 @@ internal sealed class AmiEventRouterActor : UntypedActor
                 s.Room--;
                 if (s.Gauge is not null)
                 {
-                    (s.Batch ??= new List<AmiEventReceived>(events.Count - i)).Add(wrapped);
+                    s.Batch.Add(wrapped, count - i + 1);
                 }
                 else
                 {
@@ -290,11 +301,11 @@ internal sealed class AmiEventRouterActor : UntypedActor
         }
         foreach (var s in subscribers)
         {
-            if (s.Batch is { } streamBatch)
+            if (!s.Batch.IsEmpty)
             {
-                s.Gauge!.Sent(streamBatch.Count);
-                s.Actor.Tell(new AmiEventBatch(streamBatch), ActorRefs.NoSender);
-                s.Batch = null;
+                var streamBatch = new AmiEventBatch(s.Batch.Take());
+                s.Gauge!.Sent(streamBatch.Events.Count);
+                s.Actor.Tell(streamBatch, ActorRefs.NoSender);
             }
         }
         if (dropped > 0)

@@ -24,7 +24,7 @@ internal sealed class EventSubscriptions
         public AmiStreamGauge? Gauge { get; } = gauge;
 
         // The stream's share of the batch being routed.
-        public List<AmiEventReceived>? Batch { get; set; }
+        public OneOrManyBuilder<AmiEventReceived> Batch;
         // Read per batch, never cached: a top-level actor's ref first points at a placeholder cell that locks on every call.
         public ICell? Cell => Actor is ActorRefWithCell withCell ? withCell.Underlying : null;
 
