@@ -8,8 +8,8 @@ namespace AmiActors.Protocol;
 /// One AMI frame: an ordered multimap of headers with case-insensitive lookup.
 /// </summary>
 /// <remarks>
-/// A message owns one byte array that holds the frame's UTF-8 bytes followed by an index of its lines,
-/// so parsing a message costs two heap allocations (this object and that array). Strings are created
+/// A message owns one byte array that holds the frame's UTF-8 bytes followed by an index of its lines (2 bytes per
+/// line for frames under 32 KiB), so parsing a message costs two heap allocations (this object and that array). Strings are created
 /// only when a value is asked for, and each at most once. Instances are immutable and safe to share
 /// between threads and actors.
 /// <para>
@@ -24,20 +24,21 @@ namespace AmiActors.Protocol;
 /// </remarks>
 public sealed class AmiMessage
 {
-    // Layout of _data: [frame bytes][pad to 4][line index: 4 entries per line][legacy body: 2 entries].
-    // Line entry: nameStart, nameLength (-1 for a line without a colon), valueStart, valueLength.
-    // Entries are 16-bit (0xFFFF for -1) when the frame is shorter than 64 KiB, as nearly every frame is, and 32-bit otherwise.
+    // Two index formats. The compact one, for frames under 32 KiB (nearly every frame): a header (line count: 16 bits,
+    // frame offset in _data: 32 bits), then one 16-bit entry per line, relative to the frame start: the line's colon,
+    // or for a line without one its start | 0x8000; then the legacy body's start and length (0xFFFF for -1). The rest
+    // follows from the bytes: a line starts after the last LF before its colon (names hold no LF), its content ends at
+    // the next LF (less one CR), and its value starts after the colon and one space, exactly as the parser splits lines.
+    // A copied message holds [frame bytes][compact index] in one array; a shared message (built by AmiParser.ReadShared)
+    // references a read's array instead (_data, the frame at the header's offset), and its index lives in _index at
+    // _packed >> 4: an array of its own or a slab many messages share.
     //
-    // A shared message (built by AmiParser.ReadShared) references a read's array instead: _data is that array,
-    // the frame starts at Offset, and its compact line index lives in _index at _packed >> 3 (a slab many
-    // messages share), frames under 32 KiB only. The index is a header (line count: 16 bits, frame offset: 32 bits)
-    // then one 16-bit entry per line, relative to the frame start: the line's colon, or for a line without one its
-    // start | 0x8000; then the legacy body's start and length (0xFFFF for -1). The rest follows from the bytes: a
-    // line starts after the last LF before its colon (names hold no LF), its content ends at the next LF (less one
-    // CR), and its value starts after the colon and one space, exactly as the parser splits lines.
+    // The full format, for a copied frame of 32 KiB or more and the banner: _data is [frame bytes][pad to 4][4 entries
+    // per line: nameStart, nameLength (-1 for a line without a colon), valueStart, valueLength][legacy body: 2 entries],
+    // entries 16-bit (0xFFFF for -1) when the frame is shorter than 64 KiB and 32-bit otherwise.
     private readonly byte[] _data;
     private readonly byte[] _index;
-    private readonly int _packed; // Kind in the low 3 bits; a shared message's index offset above them
+    private readonly int _packed; // Kind in the low 3 bits, then CompactFlag; a compact index's offset in _index above them
     private readonly int _frameLength;
     private string?[]? _values;
     private string?[]? _names;
@@ -56,29 +57,33 @@ public sealed class AmiMessage
         _data = data;
         _index = index;
         _frameLength = frameLength;
-        Debug.Assert(indexOffset < 1 << 28);
-        _packed = indexOffset << 3 | (int)kind;
+        Debug.Assert(indexOffset < 1 << 27);
+        _packed = indexOffset << 4 | CompactFlag | (int)kind;
     }
 
     /// <summary>The kind of frame: event, response, banner or unknown.</summary>
     public AmiMessageKind Kind => (AmiMessageKind)(_packed & 7);
 
+    private const int CompactFlag = 8;
+
+    private bool Compact => (_packed & CompactFlag) != 0;
+
     // A shared message's index is never in its frame's array (a slab or an array of its own).
     private bool Shared => !ReferenceEquals(_index, _data);
 
-    private int IndexOffset => Shared ? _packed >> 3 : OwnedIndexOffset(_frameLength);
+    private int IndexOffset => Compact ? _packed >> 4 : OwnedIndexOffset(_frameLength);
 
     private static int OwnedIndexOffset(int frameLength) => (frameLength + 3) & ~3;
 
-    // Kept out of the object's fields (which are as many as before shared messages existed): a copied message's
-    // line count follows from its array's length, a shared message's count and frame offset head its index.
-    private int LineCount => Shared
+    // Kept out of the object's fields: a compact index starts with the line count and frame offset; with the full
+    // format the count follows from the array's length and the frame starts the array.
+    private int LineCount => Compact
         ? MemoryMarshal.Read<ushort>(_index.AsSpan(IndexOffset))
         : ((_data.Length - OwnedIndexOffset(_frameLength)) / (IsWide(_frameLength) ? sizeof(int) : sizeof(ushort)) - 2) / 4;
 
-    private int Offset => Shared ? MemoryMarshal.Read<int>(_index.AsSpan(IndexOffset + sizeof(ushort))) : 0;
+    private int Offset => Compact ? MemoryMarshal.Read<int>(_index.AsSpan(IndexOffset + sizeof(ushort))) : 0;
 
-    private const int SharedHeaderBytes = sizeof(ushort) + sizeof(int);
+    private const int CompactHeaderBytes = sizeof(ushort) + sizeof(int);
 
     /// <summary>Number of header lines (including lines without a colon).</summary>
     public int Count => LineCount;
@@ -109,10 +114,11 @@ public sealed class AmiMessage
         }
         int count = LineCount;
         Span<int> lines = count <= 64 ? stackalloc int[count * 2] : new int[count * 2];
+        // A shared message's index is compact.
         for (int i = 0; i < count; i++)
         {
-            lines[i * 2] = SharedLineStart(i);
-            lines[i * 2 + 1] = SharedContentEnd(i);
+            lines[i * 2] = CompactLineStart(i);
+            lines[i * 2 + 1] = CompactContentEnd(i);
         }
         var copy = Build(Frame, lines, BodyStart, BodyLength, Kind == AmiMessageKind.Banner);
         copy._values = _values is null ? null : (string?[])_values.Clone();
@@ -124,57 +130,63 @@ public sealed class AmiMessage
 
     private int Ix(int entry)
     {
-        if (!Shared && IsWide(_frameLength))
+        if (!Compact && IsWide(_frameLength))
         {
             return MemoryMarshal.Read<int>(_index.AsSpan(IndexOffset + entry * sizeof(int)));
         }
-        int at = Shared ? IndexOffset + SharedHeaderBytes : IndexOffset;
+        int at = Compact ? IndexOffset + CompactHeaderBytes : IndexOffset;
         ushort value = MemoryMarshal.Read<ushort>(_index.AsSpan(at + entry * sizeof(ushort)));
         return value == ushort.MaxValue ? -1 : value;
     }
 
     private const int NoColon = 0x8000;
 
-    private int SharedEntry(int i) => MemoryMarshal.Read<ushort>(_index.AsSpan(IndexOffset + SharedHeaderBytes + i * sizeof(ushort)));
+    private int CompactEntry(int i) => MemoryMarshal.Read<ushort>(_index.AsSpan(IndexOffset + CompactHeaderBytes + i * sizeof(ushort)));
 
-    // Start (frame-relative) of line i of a shared message.
-    private int SharedLineStart(int i)
+    // Start (frame-relative) of line i, compact index.
+    private int CompactLineStart(int i)
     {
-        int e = SharedEntry(i);
-        return (e & NoColon) != 0 ? e & ~NoColon : Frame[..e].LastIndexOf((byte)'\n') + 1;
+        int e = CompactEntry(i);
+        return (e & NoColon) != 0 ? e & ~NoColon : LineStart(Frame, e);
     }
 
-    // Content end (frame-relative) of line i of a shared message: its LF, less one CR.
-    private int SharedContentEnd(int i)
+    // A line starts after the last LF before its colon (names hold no LF).
+    private static int LineStart(ReadOnlySpan<byte> frame, int colon) => frame[..colon].LastIndexOf((byte)'\n') + 1;
+
+    // Content end (frame-relative) of line i, compact index: its LF (the frame's end for a last line without one, as
+    // FromFrame accepts), less one CR.
+    private int CompactContentEnd(int i) => ContentEnd(Frame, CompactEntry(i) & ~NoColon);
+
+    private static int ContentEnd(ReadOnlySpan<byte> frame, int anchor)
     {
-        int anchor = SharedEntry(i) & ~NoColon;
-        var frame = Frame;
-        int end = anchor + frame[anchor..].IndexOf((byte)'\n');
+        int lf = frame[anchor..].IndexOf((byte)'\n');
+        int end = lf < 0 ? frame.Length : anchor + lf;
         return end > anchor && frame[end - 1] == (byte)'\r' ? end - 1 : end;
     }
 
     private int NameLength(int i)
     {
-        if (!Shared)
+        if (!Compact)
         {
             return Ix(i * 4 + 1);
         }
-        int e = SharedEntry(i);
-        return (e & NoColon) != 0 ? -1 : e - SharedLineStart(i);
+        int e = CompactEntry(i);
+        return (e & NoColon) != 0 ? -1 : e - CompactLineStart(i);
     }
 
-    private int NameStart(int i) => Shared ? SharedLineStart(i) : Ix(i * 4);
+    private int NameStart(int i) => Compact ? CompactLineStart(i) : Ix(i * 4);
 
     private void ValueRange(int i, out int start, out int length)
     {
-        if (!Shared)
+        if (!Compact)
         {
             start = Ix(i * 4 + 2);
             length = Ix(i * 4 + 3);
             return;
         }
-        int e = SharedEntry(i);
-        int end = SharedContentEnd(i);
+        int e = CompactEntry(i);
+        var frame = Frame;
+        int end = ContentEnd(frame, e & ~NoColon);
         if ((e & NoColon) != 0)
         {
             start = e & ~NoColon;
@@ -182,7 +194,7 @@ public sealed class AmiMessage
         else
         {
             start = e + 1;
-            if (start < end && _data[Offset + start] == (byte)' ')
+            if (start < end && frame[start] == (byte)' ')
             {
                 start++;
             }
@@ -190,9 +202,9 @@ public sealed class AmiMessage
         length = end - start;
     }
 
-    private int BodyStart => Shared ? Ix(LineCount) : Ix(LineCount * 4);
+    private int BodyStart => Compact ? Ix(LineCount) : Ix(LineCount * 4);
 
-    private int BodyLength => Shared ? Ix(LineCount + 1) : Ix(LineCount * 4 + 1);
+    private int BodyLength => Compact ? Ix(LineCount + 1) : Ix(LineCount * 4 + 1);
 
     /// <summary>The value of the first header named <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? this[string name] => Get(name);
@@ -272,13 +284,25 @@ public sealed class AmiMessage
     /// <summary>The raw UTF-8 bytes of the name of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> NameBytes(int index)
     {
+        CheckIndex(index);
+        if (Compact)
+        {
+            int colon = CompactEntry(index);
+            if ((colon & NoColon) != 0)
+            {
+                return ReadOnlySpan<byte>.Empty;
+            }
+            var frame = Frame;
+            return frame[LineStart(frame, colon)..colon];
+        }
         int len = NameLength(index);
-        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(Offset + NameStart(index), len);
+        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(NameStart(index), len);
     }
 
     /// <summary>The raw UTF-8 bytes of the value of header line <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> ValueBytes(int index)
     {
+        CheckIndex(index);
         ValueRange(index, out int start, out int length);
         return _data.AsSpan(Offset + start, length);
     }
@@ -286,24 +310,24 @@ public sealed class AmiMessage
     /// <summary>The index of the first header named <paramref name="name"/> at or after <paramref name="start"/>, or -1.</summary>
     public int IndexOf(string name, int start = 0)
     {
-        if (Shared)
+        if (Compact)
         {
             if (name.Contains('\n', StringComparison.Ordinal))
             {
                 return -1; // no header name holds an LF (and a match must not span lines)
             }
             var frame = Frame;
-            for (int i = start, count = LineCount; i < count; i++)
+            int count = LineCount;
+            var entries = _index.AsSpan(IndexOffset + CompactHeaderBytes, count * sizeof(ushort));
+            int length = name.Length;
+            for (int i = start; i < count; i++)
             {
-                int colon = SharedEntry(i);
-                if ((colon & NoColon) == 0 && colon >= name.Length)
+                int colon = MemoryMarshal.Read<ushort>(entries[(i * sizeof(ushort))..]);
+                // The name must be the whole text between the line start and the colon: a byte decides most lines.
+                if ((colon & NoColon) == 0 && colon >= length && (colon == length || frame[colon - length - 1] == (byte)'\n')
+                    && System.Text.Ascii.EqualsIgnoreCase(frame.Slice(colon - length, length), name))
                 {
-                    var candidate = frame.Slice(colon - name.Length, name.Length);
-                    // The name must be the whole text between the line start and the colon.
-                    if (System.Text.Ascii.EqualsIgnoreCase(candidate, name) && (colon == name.Length || frame[colon - name.Length - 1] == (byte)'\n'))
-                    {
-                        return i;
-                    }
+                    return i;
                 }
             }
             return -1;
@@ -523,6 +547,14 @@ public sealed class AmiMessage
     {
         int lineCount = lines.Length / 2;
         int frameLength = frame.Length;
+        if (!banner && FitsCompact(frameLength, lines))
+        {
+            // [frame][compact index]: one array, 2 bytes per line of index.
+            var owned = GC.AllocateUninitializedArray<byte>(frameLength + CompactIndexBytes(lineCount));
+            frame.CopyTo(owned);
+            var compactKind = WriteCompactIndex(owned.AsSpan(frameLength), offset: 0, frame, lines, bodyStart, bodyLength);
+            return new AmiMessage(owned, frameLength, owned, frameLength, compactKind);
+        }
         int indexOffset = OwnedIndexOffset(frameLength);
         bool wide = IsWide(frameLength);
         var data = GC.AllocateUninitializedArray<byte>(indexOffset + (lineCount * 4 + 2) * (wide ? sizeof(int) : sizeof(ushort)));
@@ -588,19 +620,29 @@ public sealed class AmiMessage
     /// </summary>
     internal static AmiMessage? BuildShared(byte[] array, int offset, int frameLength, ReadOnlySpan<int> lines, int bodyStart, int bodyLength, IndexSlab? slab)
     {
-        int lineCount = lines.Length / 2;
-        if (frameLength >= NoColon || lineCount == 0 || lines[0] != 0)
+        if (!FitsCompact(frameLength, lines))
         {
             return null;
         }
-        var frame = new ReadOnlySpan<byte>(array, offset, frameLength);
-        int entries = lineCount + 2;
+        int bytes = CompactIndexBytes(lines.Length / 2);
         // Without a slab (bounded sharing) the index is an array of its own, so the message keeps nothing else alive.
-        var (index, indexOffset) = slab is not null ? slab.Take(SharedHeaderBytes + entries * sizeof(ushort)) : (new byte[SharedHeaderBytes + entries * sizeof(ushort)], 0);
-        var header = index.AsSpan(indexOffset, SharedHeaderBytes);
-        MemoryMarshal.Write(header, (ushort)lineCount);
-        MemoryMarshal.Write(header[sizeof(ushort)..], offset);
-        var ix = new IndexWriter(index.AsSpan(indexOffset + SharedHeaderBytes, entries * sizeof(ushort)), wide: false);
+        var (index, indexOffset) = slab is not null ? slab.Take(bytes) : (new byte[bytes], 0);
+        var kind = WriteCompactIndex(index.AsSpan(indexOffset, bytes), offset, new ReadOnlySpan<byte>(array, offset, frameLength), lines, bodyStart, bodyLength);
+        return new AmiMessage(array, frameLength, index, indexOffset, kind);
+    }
+
+    // The compact index needs every frame-relative position below NoColon, and the frame to start with a line.
+    private static bool FitsCompact(int frameLength, ReadOnlySpan<int> lines) => frameLength < NoColon && lines.Length > 0 && lines[0] == 0;
+
+    private static int CompactIndexBytes(int lineCount) => CompactHeaderBytes + (lineCount + 2) * sizeof(ushort);
+
+    // Writes the compact index of a frame (its header, an entry per line, the legacy body) and returns the frame's kind.
+    private static AmiMessageKind WriteCompactIndex(Span<byte> index, int offset, ReadOnlySpan<byte> frame, ReadOnlySpan<int> lines, int bodyStart, int bodyLength)
+    {
+        int lineCount = lines.Length / 2;
+        MemoryMarshal.Write(index, (ushort)lineCount);
+        MemoryMarshal.Write(index[sizeof(ushort)..], offset);
+        var ix = new IndexWriter(index[CompactHeaderBytes..], wide: false);
         var kind = AmiMessageKind.Unknown;
         for (int i = 0; i < lineCount; i++)
         {
@@ -617,7 +659,7 @@ public sealed class AmiMessage
         }
         ix[lineCount] = bodyStart;
         ix[lineCount + 1] = bodyLength;
-        return new AmiMessage(array, frameLength, index, indexOffset, kind);
+        return kind;
     }
 
     private readonly ref struct IndexWriter(Span<byte> index, bool wide)

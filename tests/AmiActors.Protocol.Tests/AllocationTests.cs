@@ -77,10 +77,13 @@ public class AllocationTests
 
     // The frame bytes, padded to 4, then 4 entries per line and 2 for the legacy body (16-bit entries below 64 KiB, 32-bit
     // from there); array header 24; rounded to 8.
+    // Under 32 KiB: the frame, then the compact index (6-byte header, a 2-byte entry per line, 2 for the legacy body).
+    // Above: the frame padded to 4, then 4 entries per line and 2, 16-bit below 64 KiB and 32-bit from there.
     private static long ArrayBytes(AmiMessage m)
     {
-        int entry = m.ByteSize >= ushort.MaxValue ? sizeof(int) : sizeof(ushort);
-        long payload = ((m.ByteSize + 3) & ~3) + (m.Count * 4 + 2) * entry;
+        long payload = m.ByteSize < 32 * 1024
+            ? m.ByteSize + 6 + (m.Count + 2) * sizeof(ushort)
+            : ((m.ByteSize + 3) & ~3) + (m.Count * 4 + 2) * (m.ByteSize >= ushort.MaxValue ? sizeof(int) : sizeof(ushort));
         return 24 + ((payload + 7) & ~7);
     }
 }

@@ -91,6 +91,38 @@ public class MessageModelTests
     }
 
     [Fact]
+    public void A_last_line_without_a_line_end_keeps_its_whole_value()
+    {
+        var m = AmiMessage.FromFrame("Event: Hangup\r\nCause-txt: Normal Clearing"u8);
+        Assert.Equal("Normal Clearing", m["Cause-txt"]);
+        Assert.Equal("Event: Hangup\r\nCause-txt: Normal Clearing\r\n\r\n", System.Text.Encoding.ASCII.GetString(m.ToWireBytes()));
+    }
+
+    // Copied frames under 32 KiB carry a compact index, larger ones a full one (16-bit entries below 64 KiB, 32-bit from
+    // there): the same headers read the same whatever the frame's size.
+    [Theory]
+    [InlineData(100)]
+    [InlineData(32_600)]
+    [InlineData(32_700)]
+    [InlineData(40_000)]
+    [InlineData(70_000)]
+    public void Every_index_format_reads_the_same_headers(int padding)
+    {
+        string frame = "Event: Test\r\nNoSpace:value\r\nEmpty: \r\nbare line\r\nChannel: PJSIP/100-0001\r\n"
+            + "Pad: " + new string('x', padding) + "\r\nDouble:  two\r\nLast: end\r\n\r\n";
+        var m = AmiMessage.FromFrame(System.Text.Encoding.ASCII.GetBytes(frame));
+
+        Assert.Equal(AmiMessageKind.Event, m.Kind);
+        Assert.Equal(8, m.Count);
+        Assert.Equal(["Event", "NoSpace", "Empty", "", "Channel", "Pad", "Double", "Last"], m.Headers.Select(h => h.Name));
+        Assert.Equal(["Test", "value", "", "bare line", "PJSIP/100-0001", new string('x', padding), " two", "end"], m.Headers.Select(h => h.Value));
+        Assert.Equal(4, m.IndexOf("channel"));
+        Assert.Equal(-1, m.IndexOf("line"));
+        Assert.Equal("end", m["LAST"]);
+        Assert.Equal(frame.Replace("NoSpace:value", "NoSpace: value"), System.Text.Encoding.ASCII.GetString(m.ToWireBytes()));
+    }
+
+    [Fact]
     public void Value_lookups_without_strings_compare_ascii_case_insensitively()
     {
         var m = AmiMessage.Create(("Event", "Newstate"), ("ChannelStateDesc", "Up"));
@@ -101,5 +133,9 @@ public class MessageModelTests
         Assert.Equal("Newstate"u8.ToArray(), m.ValueBytes(0).ToArray());
         Assert.Equal("Event"u8.ToArray(), m.NameBytes(0).ToArray());
         Assert.Throws<ArgumentOutOfRangeException>(() => m.ValueAt(2));
+        // Past the last line lie the index's own entries: never read as a header.
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.ValueBytes(2).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.NameBytes(2).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.NameBytes(-1).Length);
     }
 }
