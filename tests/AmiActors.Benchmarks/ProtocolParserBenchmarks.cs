@@ -31,7 +31,8 @@ public class ProtocolParserBenchmarks
         _naiveSink = d => { _count++; _kinds += d.Count; };
         _parser = new AmiParser(new AmiParserOptions { ExpectBanner = false });
         // Sanity: the inputs hold exactly the messages the figures are divided by.
-        if (ParseContiguous() != Messages || ParseChunked() != Messages || NaiveContiguous() != Messages || FrameOnly() != Messages)
+        if (ParseContiguous() != Messages || ParseChunked() != Messages || NaiveContiguous() != Messages || FrameOnly() != Messages
+            || ParseAndLookUp() != Messages || ParseAndReadAll() != Messages)
         {
             throw new InvalidOperationException("event-stream-2000 did not yield 2,000 messages after the login exchange");
         }
@@ -92,6 +93,37 @@ public class ProtocolParserBenchmarks
     {
         _count++;
         _kinds += (int)message.Kind;
+    }
+
+    [Benchmark(OperationsPerInvoke = Messages, Description = "AmiParser, contiguous, then Event, Channel and Uniqueid as strings")]
+    public int ParseAndLookUp()
+    {
+        _count = 0;
+        _parser.Reset(expectBanner: false);
+        ReadOnlySpan<byte> input = _events;
+        while (_parser.Read(ref input, out var message, out _) == AmiReadStatus.Message)
+        {
+            _count++;
+            _kinds += (message!.EventName?.Length ?? 0) + (message["Channel"]?.Length ?? 0) + (message["Uniqueid"]?.Length ?? 0);
+        }
+        return _count;
+    }
+
+    [Benchmark(OperationsPerInvoke = Messages, Description = "AmiParser, contiguous, then every name and value as bytes")]
+    public int ParseAndReadAll()
+    {
+        _count = 0;
+        _parser.Reset(expectBanner: false);
+        ReadOnlySpan<byte> input = _events;
+        while (_parser.Read(ref input, out var message, out _) == AmiReadStatus.Message)
+        {
+            _count++;
+            for (int i = 0; i < message!.Count; i++)
+            {
+                _kinds += message.NameBytes(i).Length + message.ValueBytes(i).Length;
+            }
+        }
+        return _count;
     }
 
     [Benchmark(OperationsPerInvoke = Messages, Description = "AmiParser framing only (no messages), contiguous")]

@@ -11,7 +11,7 @@ public sealed class ProtocolParserHarness : IHarness
 {
     public string Name => "protocol-parse";
 
-    public string Description => "best-of-N ns/message for the parser on event-stream-2000 (contiguous, 4 KiB chunks, framing only, naive)";
+    public string Description => "best-of-N ns/message for the parser on event-stream-2000 (contiguous, 4 KiB chunks, framing only, naive; parse then three lookups as strings, parse then every name and value as bytes)";
 
     public Task<int> RunAsync(string[] args)
     {
@@ -24,6 +24,8 @@ public sealed class ProtocolParserHarness : IHarness
             ("parser, contiguous", bench.ParseContiguous),
             ("parser, 4 KiB chunks", bench.ParseChunked),
             ("framing only", bench.FrameOnly),
+            ("parse + 3 lookups", bench.ParseAndLookUp),
+            ("parse + read all", bench.ParseAndReadAll),
         };
         foreach (var (name, run) in variants)
         {
