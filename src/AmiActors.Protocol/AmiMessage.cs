@@ -114,11 +114,13 @@ public sealed class AmiMessage
         }
         int count = LineCount;
         Span<int> lines = count <= 64 ? stackalloc int[count * 2] : new int[count * 2];
-        // A shared message's index is compact.
         for (int i = 0; i < count; i++)
         {
-            lines[i * 2] = CompactLineStart(i);
-            lines[i * 2 + 1] = CompactContentEnd(i);
+            // A line runs from its start (the name's) to the end of its value.
+            NameRange(i, out int lineStart, out _);
+            ValueRange(i, out int valueStart, out int valueLength);
+            lines[i * 2] = lineStart;
+            lines[i * 2 + 1] = valueStart + valueLength;
         }
         var copy = Build(Frame, lines, BodyStart, BodyLength, Kind == AmiMessageKind.Banner);
         copy._values = _values is null ? null : (string?[])_values.Clone();
@@ -143,20 +145,11 @@ public sealed class AmiMessage
 
     private int CompactEntry(int i) => MemoryMarshal.Read<ushort>(_index.AsSpan(IndexOffset + CompactHeaderBytes + i * sizeof(ushort)));
 
-    // Start (frame-relative) of line i, compact index.
-    private int CompactLineStart(int i)
-    {
-        int e = CompactEntry(i);
-        return (e & NoColon) != 0 ? e & ~NoColon : LineStart(Frame, e);
-    }
-
     // A line starts after the last LF before its colon (names hold no LF).
     private static int LineStart(ReadOnlySpan<byte> frame, int colon) => frame[..colon].LastIndexOf((byte)'\n') + 1;
 
-    // Content end (frame-relative) of line i, compact index: its LF (the frame's end for a last line without one, as
+    // Content end (frame-relative) of the line holding anchor: its LF (the frame's end for a last line without one, as
     // FromFrame accepts), less one CR.
-    private int CompactContentEnd(int i) => ContentEnd(Frame, CompactEntry(i) & ~NoColon);
-
     private static int ContentEnd(ReadOnlySpan<byte> frame, int anchor)
     {
         int lf = frame[anchor..].IndexOf((byte)'\n');
@@ -164,17 +157,25 @@ public sealed class AmiMessage
         return end > anchor && frame[end - 1] == (byte)'\r' ? end - 1 : end;
     }
 
-    private int NameLength(int i)
+    // Line i's start (frame-relative, where its name starts) and its name's length, -1 for a line without a colon.
+    private void NameRange(int i, out int start, out int length)
     {
         if (!Compact)
         {
-            return Ix(i * 4 + 1);
+            start = Ix(i * 4);
+            length = Ix(i * 4 + 1);
+            return;
         }
         int e = CompactEntry(i);
-        return (e & NoColon) != 0 ? -1 : e - CompactLineStart(i);
+        if ((e & NoColon) != 0)
+        {
+            start = e & ~NoColon;
+            length = -1;
+            return;
+        }
+        start = LineStart(Frame, e);
+        length = e - start;
     }
-
-    private int NameStart(int i) => Compact ? CompactLineStart(i) : Ix(i * 4);
 
     private void ValueRange(int i, out int start, out int length)
     {
@@ -287,6 +288,7 @@ public sealed class AmiMessage
         CheckIndex(index);
         if (Compact)
         {
+            // The hot case, without NameRange's out parameters: a slice of the frame up to the colon.
             int colon = CompactEntry(index);
             if ((colon & NoColon) != 0)
             {
@@ -295,8 +297,8 @@ public sealed class AmiMessage
             var frame = Frame;
             return frame[LineStart(frame, colon)..colon];
         }
-        int len = NameLength(index);
-        return len < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(NameStart(index), len);
+        NameRange(index, out int start, out int length); // the full format: the frame starts the array
+        return length < 0 ? ReadOnlySpan<byte>.Empty : _data.AsSpan(start, length);
     }
 
     /// <summary>The raw UTF-8 bytes of the value of header line <paramref name="index"/>.</summary>
@@ -334,8 +336,8 @@ public sealed class AmiMessage
         }
         for (int i = start, count = LineCount; i < count; i++)
         {
-            int len = NameLength(i);
-            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(Offset + NameStart(i), len), name))
+            NameRange(i, out int nameStart, out int len);
+            if (len == name.Length && System.Text.Ascii.EqualsIgnoreCase(_data.AsSpan(nameStart, len), name))
             {
                 return i;
             }
@@ -460,10 +462,10 @@ public sealed class AmiMessage
         using var ms = new MemoryStream(_frameLength + 32);
         for (int i = 0, count = LineCount; i < count; i++)
         {
-            int nameLen = NameLength(i);
+            NameRange(i, out int nameStart, out int nameLen);
             if (nameLen >= 0)
             {
-                ms.Write(_data, Offset + NameStart(i), nameLen);
+                ms.Write(_data, Offset + nameStart, nameLen);
                 ms.Write(": "u8);
             }
             ms.Write(ValueBytes(i));

@@ -76,6 +76,9 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     // The events of the read being parsed; a list, if the read has more than one, is sized from the read (events run
     // a few hundred bytes) so a large read does not regrow it.
     private OneOrManyBuilder<AmiMessage> _events;
+    // ami.connection.share-read-buffers: whether messages may reference their read, and only a read about their size (auto).
+    private readonly bool _shareReads;
+    private readonly bool _shareBounded;
     private int _eventsCapacityHint = 4;
     private readonly History _history;
     private readonly ILoggingAdapter _log;
@@ -117,6 +120,8 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
     {
         _server = server;
         _settings = settings;
+        _shareReads = settings.ShareReadBuffers != AmiReadBufferSharing.Off;
+        _shareBounded = settings.ShareReadBuffers == AmiReadBufferSharing.Auto;
         _router = router;
         _history = history;
         _log = Context.GetLogger();
@@ -498,13 +503,12 @@ internal sealed class AmiConnectionActor : UntypedActor, IWithTimers
         _eventsCapacityHint = Math.Clamp(data.Count / 256, 4, 1024);
         {
             ArraySegment<byte> segment = default;
-            bool shared = _settings.ShareReadBuffers != AmiReadBufferSharing.Off && ByteStringArrays.TryGetSegment(data, out segment);
-            bool bounded = _settings.ShareReadBuffers == AmiReadBufferSharing.Auto;
+            bool shared = _shareReads && ByteStringArrays.TryGetSegment(data, out segment);
             ReadOnlySpan<byte> input = shared ? default : data.ToReadOnlySpan();
             while (_parser is { } parser)
             {
                 // A ByteString's array is never modified once built (Akka.IO and the TLS transport allocate one per read).
-                var status = shared ? parser.ReadShared(ref segment, bounded, out var message, out var error) : parser.Read(ref input, out message, out error);
+                var status = shared ? parser.ReadShared(ref segment, _shareBounded, out var message, out var error) : parser.Read(ref input, out message, out error);
                 if (status == AmiReadStatus.NeedMoreData)
                 {
                     break;
