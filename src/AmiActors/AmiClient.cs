@@ -64,11 +64,15 @@ public sealed class AmiClient : IAmiClient
     }
 
     /// <inheritdoc />
-    public async Task<AmiActionResult> SendAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        AmiSendRules.ThrowIfError(await SendRawAsync(serverId, action, timeout, cancellationToken).ConfigureAwait(false), action);
+    public Task<AmiActionResult> SendAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(serverId, action, timeout, cancellationToken, throwIfError: true);
 
     /// <inheritdoc />
-    public async Task<AmiActionResult> SendRawAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<AmiActionResult> SendRawAsync(string serverId, IAmiAction action, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(serverId, action, timeout, cancellationToken, throwIfError: false);
+
+    // One async method for both, so an action costs one state machine and one continuation.
+    private async Task<AmiActionResult> SendCoreAsync(string serverId, IAmiAction action, TimeSpan? timeout, CancellationToken cancellationToken, bool throwIfError)
     {
         var (generic, wait) = AmiSendRules.Prepare(serverId, action, timeout, Settings);
         var send = new AmiManager.SendAction(serverId, generic, timeout);
@@ -84,7 +88,8 @@ public sealed class AmiClient : IAmiClient
             _routes.TryRemove(KeyValuePair.Create(serverId, route));
             throw;
         }
-        return Unwrap<AmiActionResult>(reply);
+        var result = Unwrap<AmiActionResult>(reply);
+        return throwIfError ? AmiSendRules.ThrowIfError(result, action) : result;
     }
 
     /// <inheritdoc />

@@ -43,16 +43,16 @@ internal sealed class AllocationSampler : EventListener
         _bytesByType.AddOrUpdate(type, amount, (_, sum) => sum + amount);
     }
 
-    /// <summary>Stops sampling; the <paramref name="top"/> types by bytes per event, one line each, then the rest and the total.</summary>
-    public IReadOnlyList<string> Report(long events, int top)
+    /// <summary>Stops sampling; the <paramref name="top"/> types by bytes per <paramref name="unit"/> (<paramref name="events"/> of them), one line each, then the rest and the total.</summary>
+    public IReadOnlyList<string> Report(long events, int top, string unit = "event")
     {
         Dispose();
         double per = Math.Max(1, events);
         var ranked = _bytesByType.OrderByDescending(kv => kv.Value).ToList();
-        var lines = ranked.Take(top).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Value / per,8:0.0} B/event  {kv.Key}")).ToList();
+        var lines = ranked.Take(top).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Value / per,8:0.0} B/{unit}  {kv.Key}")).ToList();
         long rest = ranked.Skip(top).Sum(kv => kv.Value);
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"{rest / per,8:0.0} B/event  ({Math.Max(0, ranked.Count - top)} other types)"));
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"{ranked.Sum(kv => kv.Value) / per,8:0.0} B/event  sampled in all"));
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"{rest / per,8:0.0} B/{unit}  ({Math.Max(0, ranked.Count - top)} other types)"));
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"{ranked.Sum(kv => kv.Value) / per,8:0.0} B/{unit}  sampled in all"));
         return lines;
     }
 }

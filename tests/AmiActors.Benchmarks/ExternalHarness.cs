@@ -24,7 +24,7 @@ namespace AmiActors.Benchmarks;
 /// <c>--node-peer DIR</c> for another copy of that folder).
 /// </para>
 /// <c>external events --url tcp://user:secret@127.0.0.1:15038 [--events N] [--rounds R] [--paths naive,raw,stream,actor,topic,eventstream,node] [--buffer N] [--node-peer DIR] [--alloc-types K]</c>
-/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--inflight K] [--rounds R] [--paths raw,ami,node] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...] [--node-peer DIR]</c>
+/// <c>external pings --url tcp://user:secret@127.0.0.1:15038 [--pings N] [--inflight K] [--rounds R] [--paths raw,ami,node] [--config HOCON-FILE] [--variant NAME=HOCON-FILE ...] [--node-peer DIR] [--alloc-types K]</c>
 /// </summary>
 public sealed class ExternalHarness : IHarness
 {
@@ -69,7 +69,7 @@ public sealed class ExternalHarness : IHarness
         {
             return events
                 ? await EventsAsync(url, Int(args, "--events", 1_000_000), rounds, paths, Int(args, "--buffer", 65_536), extra, node, AllocationSampler.TopCount(args))
-                : await PingsAsync(url, Int(args, "--pings", 20_000), Math.Max(1, Int(args, "--inflight", 1)), rounds, paths, extra, Variants(args), node);
+                : await PingsAsync(url, Int(args, "--pings", 20_000), Math.Max(1, Int(args, "--inflight", 1)), rounds, paths, extra, Variants(args), node, AllocationSampler.TopCount(args));
         }
         catch (NodePeerException e)
         {
@@ -346,7 +346,7 @@ public sealed class ExternalHarness : IHarness
     // Every ami variant (--variant NAME=HOCON-FILE, repeatable; "ami" is the defaults) runs in its own actor system in this
     // process, so the levers are measured in the same interleaved rounds as the raw client. --inflight K keeps K Pings awaiting
     // their replies on every path (1, the default: sequential).
-    private static async Task<int> PingsAsync(Target url, int count, int inflight, int rounds, string[] paths, Config extra, IReadOnlyList<(string Name, Config Config)> variants, NodePeer? node)
+    private static async Task<int> PingsAsync(Target url, int count, int inflight, int rounds, string[] paths, Config extra, IReadOnlyList<(string Name, Config Config)> variants, NodePeer? node, int allocTypes)
     {
         if (paths.FirstOrDefault(p => p is not ("raw" or "ami" or "node")) is { } unknown)
         {
@@ -362,6 +362,10 @@ public sealed class ExternalHarness : IHarness
         string what = inflight == 1 ? "sequential Pings" : $"Pings, {inflight} in flight,";
         Console.WriteLine($"pings: {count:N0} {what} per round; {string.Join(", ", all.Select(a => a.Name))}");
         var results = all.ToDictionary(p => p.Name, _ => new List<double>());
+        // CPU per Ping: this process's user + system time over the run for raw and ami (one path runs at a time; every
+        // actor system idles meanwhile), the node process's own over its timed Pings. Bytes: this process's allocation.
+        var cpuPerPing = all.ToDictionary(p => p.Name, _ => new List<double>());
+        var bytesPerPing = all.ToDictionary(p => p.Name, _ => new List<double>());
         var clients = new Dictionary<string, (ActorSystem System, AmiClient Client)>();
         foreach (var (name, config) in all.Where(a => a.Config is not null))
         {
@@ -378,26 +382,56 @@ public sealed class ExternalHarness : IHarness
         {
             foreach (var (name, _) in all)
             {
-                double rate = name switch
+                double rate;
+                double? cpuSeconds = null;
+                double? bytes = null;
+                if (name == "node")
                 {
-                    "raw" => await Task.Run(() => inflight == 1 ? SocketPings(url, count) : SocketPingsPipelined(url, count, inflight)),
                     // A new node process every round: its first 200 Pings (untimed) wait out the login and warm its JIT, as
                     // the 200 Pings before the rounds do for the ami clients.
-                    "node" => (await node!.PingsAsync(url.Host, url.Port, url.Username, url.Secret, count, inflight, warmup: 200)).Rate,
-                    _ => await SendPingsAsync(clients[name].Client, count, inflight, null),
-                };
+                    var result = await node!.PingsAsync(url.Host, url.Port, url.Username, url.Secret, count, inflight, warmup: 200);
+                    rate = result.Rate;
+                    cpuSeconds = result.CpuSeconds;
+                }
+                else
+                {
+                    // --alloc-types K: the types the round allocated most per Ping (sampled, in the last round only: the sampler's own
+                    // work would weigh on the CPU and rate figures of its round).
+                    var sampler = round == rounds && round > 0 && allocTypes > 0 ? new AllocationSampler() : null;
+                    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                    long allocated0 = GC.GetTotalAllocatedBytes(false);
+                    rate = name == "raw"
+                        ? await Task.Run(() => inflight == 1 ? SocketPings(url, count) : SocketPingsPipelined(url, count, inflight))
+                        : await SendPingsAsync(clients[name].Client, count, inflight, null);
+                    cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+                    bytes = (GC.GetTotalAllocatedBytes(false) - allocated0) / (double)count;
+                    foreach (var line in sampler?.Report(count, allocTypes, "Ping") ?? [])
+                    {
+                        Console.WriteLine($"pings: alloc {name,-12} {line}");
+                    }
+                }
+                string cpuText = cpuSeconds is { } c ? $"   {c * 1e6 / count,6:N1} us CPU/Ping" : "";
+                string bytesText = bytes is { } b ? $"   {b,6:N0} B/Ping" : "";
                 if (round == 0)
                 {
-                    Console.WriteLine($"pings: warm-up {name,-12} {rate,10:N0}/s");
+                    Console.WriteLine($"pings: warm-up {name,-12} {rate,10:N0}/s{cpuText}{bytesText}");
                     continue;
                 }
                 results[name].Add(rate);
-                Console.WriteLine($"pings: round {round} {name,-12} {rate,10:N0}/s");
+                if (cpuSeconds is { } cs)
+                {
+                    cpuPerPing[name].Add(cs * 1e6 / count);
+                }
+                if (bytes is { } bb)
+                {
+                    bytesPerPing[name].Add(bb);
+                }
+                Console.WriteLine($"pings: round {round} {name,-12} {rate,10:N0}/s{cpuText}{bytesText}");
             }
         }
         Console.WriteLine();
-        Console.WriteLine($"| path | {(inflight == 1 ? "sequential Pings/s" : $"Pings/s, {inflight} in flight")} (median) | min-max | x raw socket client (median of per-round ratios) |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine($"| path | {(inflight == 1 ? "sequential Pings/s" : $"Pings/s, {inflight} in flight")} (median) | min-max | x raw socket client (median of per-round ratios) | CPU per Ping (median, min-max) | x node's CPU per Ping (median of per-round ratios) | B allocated per Ping |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, _) in all)
         {
             var runs = results[name];
@@ -409,7 +443,14 @@ public sealed class ExternalHarness : IHarness
                 "node" => NodeLabel,
                 _ => $"ami `SendAsync`, {name}",
             };
-            Console.WriteLine($"| {label} | {Median(runs):N0} | {runs.Min():N0}-{runs.Max():N0} | {ratio} |");
+            var cpus = cpuPerPing[name];
+            string cpu = cpus.Count == runs.Count ? $"{Median(cpus):N1} us ({cpus.Min():N1}-{cpus.Max():N1})" : "-";
+            string cpuRatio = cpus.Count == runs.Count && name != "node" && cpuPerPing.TryGetValue("node", out var nodeCpu) && nodeCpu.Count == runs.Count
+                ? Median(cpus.Select((c, i) => c / nodeCpu[i]).ToList()).ToString("0.00x", CultureInfo.InvariantCulture)
+                : "-";
+            var allocated = bytesPerPing[name];
+            string bytesText = allocated.Count == runs.Count ? Median(allocated).ToString("N0", CultureInfo.CurrentCulture) : "-";
+            Console.WriteLine($"| {label} | {Median(runs):N0} | {runs.Min():N0}-{runs.Max():N0} | {ratio} | {cpu} | {cpuRatio} | {bytesText} |");
         }
         foreach (var (system, client) in clients.Values)
         {

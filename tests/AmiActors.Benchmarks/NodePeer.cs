@@ -29,7 +29,8 @@ internal sealed class NodePeer
     /// <summary>What <c>node --version</c> printed.</summary>
     public string NodeVersion { get; }
 
-    public sealed record Result(long Count, double Seconds, double Rate, long PeakRssKb, bool Matched, long? Announced);
+    /// <summary>One run's figures; <see cref="CpuSeconds"/>: the node process's user + system CPU over the timed Pings (null for events).</summary>
+    public sealed record Result(long Count, double Seconds, double Rate, long PeakRssKb, bool Matched, long? Announced, double? CpuSeconds = null);
 
     /// <summary>
     /// Finds the peer (<paramref name="option"/>, else <c>tests/AmiActors.Benchmarks/peers/node-asterisk-manager</c> above the
@@ -116,7 +117,8 @@ internal sealed class NodePeer
             json.GetProperty(events ? "eventsPerSecond" : "pingsPerSecond").GetDouble(),
             json.GetProperty("maxRssKb").GetInt64(),
             !events || json.GetProperty("matched").GetBoolean(),
-            announced);
+            announced,
+            json.TryGetProperty("cpuSeconds", out var cpu) && cpu.ValueKind == JsonValueKind.Number ? cpu.GetDouble() : null);
     }
 
     // Runs node with ARGS in DIRECTORY; kills it (and its children) past the timeout.

@@ -61,6 +61,12 @@ public class CorrelationTests(ITestOutputHelper output) : FaultTestBase(output)
         // Nothing can be answered while the gate is shut: the count can only climb to 100 and stay there.
         await AwaitAssertAsync(async () => Assert.Equal(new AmiConnectionActor.GetCorrelationsResult(100, 100), await CorrelationsAsync()), Long);
         Assert.DoesNotContain(tasks, t => t.IsCompleted);
+        // Each runs on its small mailbox, not Akka's default queue.
+        var connection = (ActorRefWithCell)await Sys.ActorSelection("/user/ami/connection-pbx1-1").ResolveOne(Long);
+        var correlations = connection.Underlying.ChildrenContainer.Children.Cast<ActorRefWithCell>().Select(c => (ActorCell)c.Underlying)
+            .Where(cell => cell.Props.Type == typeof(AmiCorrelationActor)).ToList();
+        Assert.Equal(100, correlations.Count);
+        Assert.All(correlations, cell => Assert.IsType<CorrelationMailbox.SmallQueue>(cell.Mailbox!.MessageQueue));
 
         gate.SetResult();
         var results = await Task.WhenAll(tasks).WaitAsync(Long);

@@ -50,9 +50,10 @@ internal sealed class AmiCorrelationActor : UntypedActor
     /// <summary>
     /// The one Props every correlation actor is made from (the action's data comes in <see cref="Request"/>), so creating one
     /// compiles nothing and allocates no Props. It runs on <see cref="AmiInlineDispatcher"/>: on its connection actor's thread.
-    /// Naming the mailbox spares Akka the search of the actor type for a mailbox requirement at every creation.
+    /// Naming the mailbox spares Akka the search of the actor type for a mailbox requirement at every creation; its queue
+    /// (<see cref="CorrelationMailbox"/>) starts small.
     /// </summary>
-    public static readonly Props Props = Akka.Actor.Props.CreateBy(new Producer()).WithDispatcher(AmiInlineDispatcher.DispatcherId).WithMailbox("akka.actor.default-mailbox");
+    public static readonly Props Props = Akka.Actor.Props.CreateBy(new Producer()).WithDispatcher(AmiInlineDispatcher.DispatcherId).WithMailbox(CorrelationMailbox.Id);
 
     private enum Stage
     {

@@ -41,13 +41,17 @@ internal sealed class AmiInlineDispatcher : MessageDispatcher
         _pool = pool;
     }
 
-    /// <summary>Registers the dispatcher with <paramref name="system"/> unless it is there already.</summary>
+    /// <summary>Registers the dispatcher, and the correlation actors' mailbox, with <paramref name="system"/> unless they are there already.</summary>
     public static void EnsureRegistered(ActorSystem system)
     {
         var dispatchers = system.Dispatchers;
         if (dispatchers.HasDispatcher(DispatcherId))
         {
             return;
+        }
+        if (!system.Settings.Config.HasPath(CorrelationMailbox.Id))
+        {
+            system.Settings.InjectTopLevelFallback(CorrelationMailbox.Registration);
         }
         var config = ConfigurationFactory.ParseString($"id = \"{DispatcherId}\"").WithFallback(dispatchers.DefaultDispatcherConfig);
         dispatchers.RegisterConfigurator(DispatcherId, new InlineConfigurator(config, dispatchers.Prerequisites, dispatchers.DefaultGlobalDispatcher));

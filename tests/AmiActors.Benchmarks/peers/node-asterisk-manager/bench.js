@@ -10,7 +10,8 @@
 //       to FloodComplete. 'matched' compares the count with --count and with FloodComplete's Count header.
 //   node bench.js pings  --port P --host H --user U --secret S --count N [--inflight K] [--warmup W] [--timeout SECONDS]
 //       N Ping actions, K outstanding at a time (K = 1, the default: each Ping is sent from the previous one's callback);
-//       W untimed Pings first (default 0). Time runs from the first timed Ping to the last reply.
+//       W untimed Pings first (default 0). Time runs from the first timed Ping to the last reply; 'cpuSeconds' is the
+//       process's user + system CPU over the same span (process.cpuUsage).
 //
 // What asterisk-manager 0.2.0 does (lib/ami.js), and what this script does about it:
 // - The constructor connects and logs in at once, but binds the username where ManagerLogin expects its callback, so a
@@ -175,6 +176,7 @@ function pings(ami, options, target) {
   let sent = 0;
   let answered = 0;
   let start = 0n;
+  let cpuStart = process.cpuUsage(); // user + system CPU of this process, from the start of the timed Pings
 
   function send() {
     sent++;
@@ -191,8 +193,10 @@ function pings(ami, options, target) {
     answered++;
     if (answered === total) {
       const elapsed = seconds(start, process.hrtime.bigint());
+      const cpu = process.cpuUsage(cpuStart);
       finish(ami, {
         mode: 'pings',
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
         pings: options.count,
         inflight: options.inflight,
         warmup: options.warmup,
@@ -201,6 +205,7 @@ function pings(ami, options, target) {
       });
     } else if (answered === options.warmup) {
       start = process.hrtime.bigint(); // the warm-up is answered: the timed Pings start now
+      cpuStart = process.cpuUsage();
       for (let i = 0; i < options.inflight && sent < total; i++) {
         send();
       }
@@ -220,6 +225,7 @@ function pings(ami, options, target) {
       }
     } else {
       start = process.hrtime.bigint();
+      cpuStart = process.cpuUsage();
       for (let i = 0; i < options.inflight && sent < total; i++) {
         send();
       }
