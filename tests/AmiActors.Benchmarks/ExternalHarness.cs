@@ -382,7 +382,7 @@ public sealed class ExternalHarness : IHarness
         {
             foreach (var (name, _) in all)
             {
-                double rate;
+                double rate = 0;
                 double? cpuSeconds = null;
                 double? bytes = null;
                 if (name == "node")
@@ -398,35 +398,34 @@ public sealed class ExternalHarness : IHarness
                     // --alloc-types K: the types the round allocated most per Ping (sampled, in the last round only: the sampler's own
                     // work would weigh on the CPU and rate figures of its round).
                     var sampler = round == rounds && round > 0 && allocTypes > 0 ? new AllocationSampler() : null;
-                    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                     long allocated0 = GC.GetTotalAllocatedBytes(false);
-                    rate = name == "raw"
+                    (cpuSeconds, _) = await TrickleClientHarness.MeasureAsync(async () => rate = name == "raw"
                         ? await Task.Run(() => inflight == 1 ? SocketPings(url, count) : SocketPingsPipelined(url, count, inflight))
-                        : await SendPingsAsync(clients[name].Client, count, inflight, null);
-                    cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+                        : await SendPingsAsync(clients[name].Client, count, inflight, null));
                     bytes = (GC.GetTotalAllocatedBytes(false) - allocated0) / (double)count;
                     foreach (var line in sampler?.Report(count, allocTypes, "Ping") ?? [])
                     {
                         Console.WriteLine($"pings: alloc {name,-12} {line}");
                     }
                 }
-                string cpuText = cpuSeconds is { } c ? $"   {c * 1e6 / count,6:N1} us CPU/Ping" : "";
+                double? cpuUs = cpuSeconds * 1e6 / count;
+                string cpuText = cpuUs is { } c ? $"   {c,6:N1} us CPU/Ping" : "";
                 string bytesText = bytes is { } b ? $"   {b,6:N0} B/Ping" : "";
+                string when = round == 0 ? "warm-up" : $"round {round}";
+                Console.WriteLine($"pings: {when} {name,-12} {rate,10:N0}/s{cpuText}{bytesText}");
                 if (round == 0)
                 {
-                    Console.WriteLine($"pings: warm-up {name,-12} {rate,10:N0}/s{cpuText}{bytesText}");
                     continue;
                 }
                 results[name].Add(rate);
-                if (cpuSeconds is { } cs)
+                if (cpuUs is { } us)
                 {
-                    cpuPerPing[name].Add(cs * 1e6 / count);
+                    cpuPerPing[name].Add(us);
                 }
                 if (bytes is { } bb)
                 {
                     bytesPerPing[name].Add(bb);
                 }
-                Console.WriteLine($"pings: round {round} {name,-12} {rate,10:N0}/s{cpuText}{bytesText}");
             }
         }
         Console.WriteLine();
@@ -435,7 +434,7 @@ public sealed class ExternalHarness : IHarness
         foreach (var (name, _) in all)
         {
             var runs = results[name];
-            string ratio = results.TryGetValue("raw", out var raw) ? Median(runs.Select((r, i) => r / raw[i]).ToList()).ToString("0.00x", CultureInfo.InvariantCulture) : "-";
+            string ratio = results.TryGetValue("raw", out var raw) ? MedianRatio(runs, raw) : "-";
             string label = name switch
             {
                 "raw" => "raw C# socket client (reference)",
@@ -446,7 +445,7 @@ public sealed class ExternalHarness : IHarness
             var cpus = cpuPerPing[name];
             string cpu = cpus.Count == runs.Count ? $"{Median(cpus):N1} us ({cpus.Min():N1}-{cpus.Max():N1})" : "-";
             string cpuRatio = cpus.Count == runs.Count && name != "node" && cpuPerPing.TryGetValue("node", out var nodeCpu) && nodeCpu.Count == runs.Count
-                ? Median(cpus.Select((c, i) => c / nodeCpu[i]).ToList()).ToString("0.00x", CultureInfo.InvariantCulture)
+                ? MedianRatio(cpus, nodeCpu)
                 : "-";
             var allocated = bytesPerPing[name];
             string bytesText = allocated.Count == runs.Count ? Median(allocated).ToString("N0", CultureInfo.CurrentCulture) : "-";
@@ -459,6 +458,10 @@ public sealed class ExternalHarness : IHarness
         }
         return 0;
     }
+
+    // The median of the per-round ratios of values to baseline (same rounds, same order).
+    private static string MedianRatio(IReadOnlyList<double> values, IReadOnlyList<double> baseline) =>
+        Median(values.Select((v, i) => v / baseline[i]).ToList()).ToString("0.00x", CultureInfo.InvariantCulture);
 
     private static async Task<double> SendPingsAsync(AmiClient client, int count, int inflight, TimeSpan? firstTimeout)
     {

@@ -440,7 +440,8 @@ public sealed class TrickleClientHarness : IHarness
     private static Task SetRateAsync(AmiClient client, int rate) =>
         client.SendAsync("pbx0", new AmiAction("TrickleRate", ("Rate", rate.ToString(CultureInfo.InvariantCulture))));
 
-    private static async Task<(double CpuSeconds, double WallSeconds)> MeasureAsync(Func<Task> during)
+    /// <summary>This process's CPU (user + system) and the wall time while <paramref name="during"/> runs.</summary>
+    internal static async Task<(double CpuSeconds, double WallSeconds)> MeasureAsync(Func<Task> during)
     {
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         long wall0 = Stopwatch.GetTimestamp();
